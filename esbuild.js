@@ -1,0 +1,78 @@
+// Bundles the extension (and the profile viewer's webview script) with esbuild.
+//   node esbuild.js              development build with source maps
+//   node esbuild.js --production minified, no source maps (used by `npm run package`)
+//   node esbuild.js --watch      rebuilds on change; prints the lines VS Code's esbuild problem matcher reads
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints "[watch] build started/finished" and errors in the format of the connor4312.esbuild-problem-matchers. */
+const problemMatcherPlugin = {
+  name: 'esbuild-problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: watch ? 'silent' : 'warning',
+  plugins: watch ? [problemMatcherPlugin] : [],
+  legalComments: 'none',
+};
+
+const targets = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode'],
+  },
+];
+
+// The profile viewer's webview script, if present, is bundled for the browser.
+const fs = require('fs');
+if (fs.existsSync('src/viewer/webview/main.ts')) {
+  targets.push({
+    ...common,
+    entryPoints: ['src/viewer/webview/main.ts'],
+    outfile: 'dist/webview/viewer.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  });
+}
+
+async function main() {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  let failed = false;
+  for (const ctx of contexts) {
+    const result = await ctx.rebuild().catch((e) => ({ errors: e.errors ?? [e] }));
+    if (result.errors && result.errors.length) failed = true;
+    await ctx.dispose();
+  }
+  if (failed) process.exit(1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
