@@ -20,8 +20,7 @@ export type DownloadError =
   | { kind: 'filesystem'; message: string; code?: string };
 
 export type DownloadResult =
-  | { ok: true; path: string; bytes: number; suggestedName?: string }
-  | { ok: false; error: DownloadError };
+  { ok: true; path: string; bytes: number; suggestedName?: string } | { ok: false; error: DownloadError };
 
 export interface SamplyFetchOptions {
   api: FelderaApi;
@@ -41,4 +40,21 @@ export interface SamplyFetchOptions {
   maxPollMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: FetchProgress) => void;
+  /** Add `-host<K>` to the file name (only when `ordinal` is given): set for multihost pipelines. */
+  hostSuffix?: boolean;
 }
+
+export interface SamplyCollectOptions extends SamplyFetchOptions {
+  /** How long samply records, in seconds (the server's `duration_secs`). */
+  durationSecs: number;
+  /**
+   * Default deadline: the duration + 60 s grace + a quarter of the duration for samply to write the profile. When a
+   * collection was already running (409), the default also stretches to what the server's Retry-After announces.
+   */
+  deadlineMs?: number;
+  /** Called when the server answered 409: a collection was already running on that host and is joined instead. */
+  onJoinedRunning?: (message: string) => void;
+}
+
+/** A collect's result says whether it started a collection or joined one that was already running. */
+export type CollectResult = DownloadResult & { joinedRunning?: boolean };
