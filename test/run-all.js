@@ -15,7 +15,12 @@ const levels = [];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeoutMs,
+  });
   if (r.error) console.error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   return r.status === 0 && !r.error;
 }

@@ -18,7 +18,8 @@ class SummaryReporter extends Mocha.reporters.Spec {
       counts.skippedTitles.push(test.fullTitle());
     });
     runner.once(EVENT_RUN_END, () => {
-      const file = (options && options.reporterOptions && options.reporterOptions.summaryFile) || process.env.MOCHA_SUMMARY_FILE;
+      const file =
+        (options && options.reporterOptions && options.reporterOptions.summaryFile) || process.env.MOCHA_SUMMARY_FILE;
       if (file) fs.writeFileSync(file, JSON.stringify(counts, null, 2));
     });
   }

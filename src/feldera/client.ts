@@ -39,6 +39,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_RETRY = { deadlineMs: 30_000, initialDelayMs: 250, maxDelayMs: 5_000, maxAttempts: 10 } as const;
 
 /** Shortest per-attempt timeout of a retry, however close the deadline. */
+/** Feldera 503s that waiting does not fix: the pipeline is stopped (not deployed) or suspended. */
+const PERMANENT_503_CODES = ['PipelineInteractionNotDeployed', 'Suspended'];
 const MIN_RETRY_TIMEOUT_MS = 1000;
 /** Largest JSON answer read (a `selector=all` listing carries every pipeline's SQL). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -355,7 +357,12 @@ export class FelderaClient implements FelderaApi {
   }
 
   private shouldRetry(spec: CallSpec, outcome: Outcome): boolean {
-    if (outcome.answer) return spec.idempotent && !outcome.answer.body && isRetryableStatus(outcome.answer.status);
+    if (outcome.answer) {
+      const a = outcome.answer;
+      if (!spec.idempotent || a.body || !isRetryableStatus(a.status)) return false;
+      // A 503 that says the pipeline is not deployed (stopped) or suspended will not change by waiting.
+      return !PERMANENT_503_CODES.some((code) => a.text?.includes(`"${code}"`));
+    }
     const e = outcome.error;
     if (e.kind === 'network') {
       if (!spec.idempotent) return e.code === 'ECONNREFUSED';

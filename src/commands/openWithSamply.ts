@@ -1,0 +1,67 @@
+// "Open with samply": runs `samply load <file>` in a terminal, or explains how to get samply.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Log } from '../ui/log';
+
+export const SAMPLY_INSTALL_COMMAND = 'cargo install --locked --git https://github.com/feldera/samply samply';
+const PROFILER_URL = 'https://profiler.firefox.com/';
+
+/** Finds an executable on PATH without running a shell. */
+export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
+  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD').split(';') : [''];
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Quotes a path for a POSIX shell (or PowerShell on Windows) so no character of it is interpreted. */
+export function shellQuote(p: string): string {
+  if (process.platform === 'win32') return `'${p.replace(/'/g, "''")}'`;
+  return `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function openWithSamply(log: Log, arg: unknown): Promise<void> {
+  let uri = arg instanceof vscode.Uri ? arg : undefined;
+  if (!uri) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'samply profiles': ['gz', 'json'] },
+      title: 'Feldera: open a samply profile with samply',
+    });
+    uri = picked?.[0];
+    if (!uri) return;
+  }
+  const samply = findOnPath('samply');
+  if (samply) {
+    log.info(`Running ${samply} load ${uri.fsPath}`);
+    const terminal = vscode.window.createTerminal({ name: `samply: ${path.basename(uri.fsPath)}` });
+    terminal.show();
+    terminal.sendText(`${shellQuote(samply)} load ${shellQuote(uri.fsPath)}`);
+    return;
+  }
+  log.warn('samply is not on the PATH');
+  const COPY = 'Copy Install Command';
+  const WEB = 'Open profiler.firefox.com';
+  const SUMMARY = 'Open Profile Summary';
+  const pick = await vscode.window.showWarningMessage(
+    `Feldera: samply is not installed (not found on the PATH). Install Feldera's samply (0.13.2 or later) with "${SAMPLY_INSTALL_COMMAND}", ` +
+      `or load the file at profiler.firefox.com ("Load a profile from file").`,
+    COPY,
+    WEB,
+    SUMMARY,
+  );
+  if (pick === COPY) await vscode.env.clipboard.writeText(SAMPLY_INSTALL_COMMAND);
+  if (pick === WEB) await vscode.env.openExternal(vscode.Uri.parse(PROFILER_URL));
+  if (pick === SUMMARY) await vscode.commands.executeCommand('feldera.openProfileSummary', uri);
+}

@@ -1,0 +1,20 @@
+// Every command goes through here: it is logged, and an unexpected failure becomes one error notification with
+// "Open Logs" instead of a silent rejection.
+import * as vscode from 'vscode';
+import type { Log } from '../ui/log';
+
+export function registerCommand(id: string, handler: (...args: unknown[]) => unknown, log: Log): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    log.debug(`command ${id}`);
+    try {
+      return await handler(...args);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      log.error(`command ${id} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
+      void vscode.window.showErrorMessage(`Feldera: ${message}`, 'Open Logs').then((pick) => {
+        if (pick === 'Open Logs') log.show();
+      });
+      return undefined;
+    }
+  });
+}

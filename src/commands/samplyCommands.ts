@@ -1,0 +1,242 @@
+// Fetch Samply Profile and Collect Samply Profile…: pick a target, run one fetch per host with a cancellable
+// progress notification and the status-bar summary, then offer the saved files.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { collectSamplyProfileToFolder, fetchSamplyProfileToFolder } from '../download/samplyFetcher';
+import type { DownloadError, DownloadResult, FetchProgress } from '../download/types';
+import type { ServerConnections } from '../servers/connections';
+import type { ErrorPresenter } from '../ui/errorPresenter';
+import type { Log } from '../ui/log';
+import { formatBytes, type ProfileStatusBar } from '../ui/profileStatusBar';
+import {
+  pickDuration,
+  resolveProfilesFolder,
+  validDuration,
+  type SamplyTarget,
+  type SamplyTargetResolver,
+} from './samplyTarget';
+import { ApiCallError, parseSamplyArgs } from './samplyTarget';
+
+export interface SamplyCommandDeps {
+  resolver: SamplyTargetResolver;
+  connections: ServerConnections;
+  statusBar: ProfileStatusBar;
+  errors: ErrorPresenter;
+  log: Log;
+}
+
+/** How many hosts of one pipeline are fetched at once for "All hosts". */
+const PARALLEL_HOSTS = 4;
+
+type Mode = 'fetch' | 'collect';
+
+export async function runSamplyCommand(
+  deps: SamplyCommandDeps,
+  mode: Mode,
+  arg?: unknown,
+): Promise<vscode.Uri[] | undefined> {
+  const purpose = mode === 'fetch' ? 'Fetch Samply Profile' : 'Collect Samply Profile';
+  let target: SamplyTarget | undefined;
+  try {
+    target = await deps.resolver.resolve(arg, purpose);
+  } catch (e) {
+    if (!(e instanceof ApiCallError)) throw e;
+    const ctx = { server: e.server.name, origin: e.server.origin, pipeline: e.pipeline, action: purpose };
+    void deps.errors.show(e.apiError, ctx);
+    return [];
+  }
+  if (!target) return undefined;
+  let duration: number | undefined;
+  if (mode === 'collect') {
+    duration = parseSamplyArgs(arg).durationSeconds;
+    if (duration === undefined) {
+      const configured = vscode.workspace.getConfiguration('feldera').get<unknown>('samply.defaultDurationSeconds');
+      const fallback = validDuration(configured) ? configured : 30;
+      if (configured !== undefined && !validDuration(configured))
+        deps.log.warn(`feldera.samply.defaultDurationSeconds (${String(configured)}) is not 1..3600; using 30.`);
+      duration = await pickDuration(fallback);
+      if (duration === undefined) return undefined;
+    }
+  }
+  const folder = await resolveProfilesFolder();
+  if (!folder) return undefined;
+  return runJobs(deps, mode, target, folder, duration);
+}
+
+function hostLabel(target: SamplyTarget, ordinal: number | undefined): string {
+  return target.multihost && ordinal !== undefined ? ` · host ${ordinal}` : '';
+}
+
+async function runJobs(
+  deps: SamplyCommandDeps,
+  mode: Mode,
+  target: SamplyTarget,
+  folder: string,
+  duration: number | undefined,
+): Promise<vscode.Uri[] | undefined> {
+  const api = await deps.connections.client(target.server);
+  const many = target.ordinals.length > 1;
+  const title =
+    `Feldera: ${mode === 'collect' ? `collecting ${duration} s samply profile` : 'fetching samply profile'} of ` +
+    `${target.pipeline}${many ? ` · ${target.ordinals.length} hosts` : hostLabel(target, target.ordinals[0])}`;
+  const started = new Date();
+  deps.log.info(`${title} → ${folder}`);
+
+  type Outcome = { ordinal: number | undefined; result: DownloadResult };
+  const outcomes = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const all = new AbortController();
+      const sub = token.onCancellationRequested(() => all.abort());
+      const states = new Map<number | undefined, FetchProgress | { phase: 'done' }>();
+      const render = () => progress.report({ message: progressMessage(target, states) });
+      try {
+        return await mapLimited(target.ordinals, PARALLEL_HOSTS, async (ordinal): Promise<Outcome> => {
+          const own = new AbortController();
+          const onAll = () => own.abort();
+          all.signal.addEventListener('abort', onAll);
+          const label = `${target.pipeline}${hostLabel(target, ordinal)}`;
+          const bar = deps.statusBar.add(label, () => own.abort());
+          const onProgress = (p: FetchProgress) => {
+            states.set(ordinal, p);
+            bar.update(p.phase === 'waiting' ? { secondsLeft: p.secondsLeft } : { bytes: p.bytes });
+            render();
+          };
+          try {
+            const common = {
+              api,
+              pipeline: target.pipeline,
+              ordinal,
+              hostSuffix: target.multihost,
+              folder,
+              now: started,
+              signal: own.signal,
+              onProgress,
+            };
+            const result =
+              mode === 'collect'
+                ? await collectSamplyProfileToFolder({
+                    ...common,
+                    durationSecs: duration ?? 30,
+                    onJoinedRunning: () =>
+                      deps.log.info(
+                        `${label}: a collection was already running; waiting for it instead of starting one`,
+                      ),
+                  })
+                : await fetchSamplyProfileToFolder(common);
+            logOutcome(deps.log, label, result);
+            return { ordinal, result };
+          } finally {
+            states.set(ordinal, { phase: 'done' });
+            bar.done();
+            all.signal.removeEventListener('abort', onAll);
+          }
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+
+  const saved = outcomes.filter(
+    (o): o is { ordinal: number | undefined; result: Extract<DownloadResult, { ok: true }> } => o.result.ok,
+  );
+  const failed = outcomes.filter((o) => !o.result.ok) as {
+    ordinal: number | undefined;
+    result: { ok: false; error: DownloadError };
+  }[];
+  const uris = saved.map((o) => vscode.Uri.file(o.result.path));
+  if (saved.length === 0 && failed.every((f) => f.result.error.kind === 'cancelled')) {
+    deps.log.info(`${target.pipeline}: cancelled; nothing was saved`);
+    return undefined;
+  }
+  if (saved.length)
+    void announceSaved(
+      saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
+      target,
+    );
+  if (failed.length) {
+    void deps.errors.showMany(
+      failed.map((f) => ({
+        label: `${target.pipeline}${hostLabel(target, f.ordinal)}`,
+        error: f.result.error,
+        ctx: {
+          server: target.server.name,
+          origin: target.server.origin,
+          pipeline: target.pipeline,
+          ordinal: target.multihost ? f.ordinal : undefined,
+          action: mode === 'collect' ? 'Collect Samply Profile' : 'Fetch Samply Profile',
+        },
+      })),
+      saved.length,
+    );
+  }
+  return uris;
+}
+
+function progressMessage(
+  target: SamplyTarget,
+  states: Map<number | undefined, FetchProgress | { phase: 'done' }>,
+): string {
+  const parts: string[] = [];
+  for (const [ordinal, s] of states) {
+    const who = target.multihost && target.ordinals.length > 1 ? `host ${ordinal}: ` : '';
+    if (s.phase === 'waiting') parts.push(`${who}waiting for samply, ${s.secondsLeft} s left`);
+    else if (s.phase === 'downloading') parts.push(`${who}downloading ${formatBytes(s.bytes)}`);
+    else if (s.phase === 'verifying') parts.push(`${who}checking ${formatBytes(s.bytes)}`);
+    else if (target.ordinals.length > 1) parts.push(`${who}done`);
+  }
+  return parts.join(' · ');
+}
+
+function logOutcome(log: Log, label: string, r: DownloadResult): void {
+  if (r.ok) log.info(`${label}: saved ${r.path} (${formatBytes(r.bytes)})`);
+  else if (r.error.kind === 'cancelled') log.info(`${label}: cancelled`);
+  else log.warn(`${label}: ${r.error.kind} ${'message' in r.error ? r.error.message : ''}`);
+}
+
+async function announceSaved(files: { path: string; bytes: number }[], target: SamplyTarget): Promise<void> {
+  const SUMMARY = 'Open Profile Summary';
+  const SAMPLY = 'Open with samply';
+  const REVEAL = 'Reveal in Explorer';
+  const total = files.reduce((n, f) => n + f.bytes, 0);
+  const text =
+    files.length === 1
+      ? `Feldera: saved ${path.basename(files[0].path)} (${formatBytes(total)}).`
+      : `Feldera: saved ${files.length} profiles of ${target.pipeline} (${formatBytes(total)}) in ${path.dirname(files[0].path)}.`;
+  const pick = await vscode.window.showInformationMessage(text, SUMMARY, SAMPLY, REVEAL);
+  if (!pick) return;
+  const file = files.length === 1 ? files[0].path : await pickFile(files);
+  if (!file) return;
+  const uri = vscode.Uri.file(file);
+  if (pick === SUMMARY) await vscode.commands.executeCommand('feldera.openProfileSummary', uri);
+  if (pick === SAMPLY) await vscode.commands.executeCommand('feldera.openWithSamply', uri);
+  if (pick === REVEAL) await revealInExplorer(uri);
+}
+
+async function pickFile(files: { path: string; bytes: number }[]): Promise<string | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: path.basename(f.path), description: formatBytes(f.bytes), path: f.path })),
+    { placeHolder: 'Which profile?' },
+  );
+  return pick?.path;
+}
+
+export async function revealInExplorer(uri: vscode.Uri): Promise<void> {
+  if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+  else await vscode.commands.executeCommand('revealFileInOS', uri);
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,239 @@
+// Maps the model to tree items. Item objects are kept per id, so selection and expansion survive refreshes and
+// change events name only the items that changed.
+import * as vscode from 'vscode';
+import { describeApiError } from '../feldera/errors';
+import type { ApiKeyStore } from '../servers/apiKeyStore';
+import type { ServerEntry, ServerRegistry } from '../servers/serverRegistry';
+import type { PipelinesModel } from './pipelinesModel';
+import { pipelineContextValue, pipelineTooltipMarkdown, presentStatus, isProfilable } from './status';
+import type { HostNode, MessageNode, PipelineNode, ServerNode, TreeNode } from './treeNodes';
+
+export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, TreeNode>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly registry: ServerRegistry,
+    private readonly model: PipelinesModel,
+    private readonly keys: ApiKeyStore,
+  ) {
+    this.disposables.push(
+      this.changed,
+      model.onDidChange((c) => {
+        const server = this.registry.list().find((s) => s.url === c.serverUrl);
+        if (!server) return;
+        if (c.server) {
+          this.changed.fire(this.serverNode(server));
+          return;
+        }
+        const items = c.pipelines.map((name) => this.pipelineNode(server, name));
+        if (items.length) this.changed.fire(items);
+      }),
+    );
+  }
+
+  /** The whole tree changed (servers added or removed). */
+  refreshAll(): void {
+    this.changed.fire(undefined);
+  }
+
+  /** One server's item (its description or key state) changed. */
+  refreshServer(server: ServerEntry): void {
+    this.changed.fire(this.serverNode(server));
+  }
+
+  async getChildren(element?: TreeNode): Promise<TreeNode[]> {
+    if (!element) {
+      const problems = this.registry.problems().map((p, i) =>
+        this.messageNode(`problem:${i}`, undefined, p, 'warning', {
+          command: 'workbench.action.openSettings',
+          title: 'Open Settings',
+          arguments: ['feldera.servers'],
+        }),
+      );
+      return [...this.registry.list().map((s) => this.serverNode(s)), ...problems];
+    }
+    if (element.kind === 'server') return this.serverChildren(element.server);
+    if (element.kind === 'pipeline') return this.pipelineChildren(element);
+    return [];
+  }
+
+  async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
+    switch (node.kind) {
+      case 'server':
+        return this.serverItem(node);
+      case 'pipeline':
+        return this.pipelineItem(node);
+      case 'host':
+        return this.hostItem(node);
+      case 'message': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+        item.tooltip = node.detail ?? node.label;
+        item.description = node.detail && node.detail !== node.label ? undefined : undefined;
+        item.command = node.command;
+        item.contextValue = node.contextValue ?? 'message';
+        return item;
+      }
+    }
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'pipeline') return this.serverNode(node.server);
+    if (node.kind === 'host') return this.pipelineNode(node.server, node.pipeline);
+    if (node.kind === 'message' && node.server) return this.serverNode(node.server);
+    return undefined;
+  }
+
+  private async serverChildren(server: ServerEntry): Promise<TreeNode[]> {
+    await this.model.ensureLoaded(server.url);
+    const state = this.model.state(server.url);
+    if (state.kind === 'error') {
+      const e = state.error;
+      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
+      const label = describeApiError(e, { server: server.name });
+      return [
+        rejected
+          ? this.messageNode('error', server, label, 'key', {
+              command: 'feldera.setApiKey',
+              title: 'Set API Key…',
+              arguments: [server.name],
+            })
+          : this.messageNode('error', server, label, 'error', {
+              command: 'feldera.refreshPipelines',
+              title: 'Retry',
+              arguments: [server.name],
+            }),
+      ];
+    }
+    if (state.kind !== 'ok') return [this.messageNode('loading', server, 'Loading…', 'loading~spin')];
+    if (state.pipelines.size === 0) return [this.messageNode('empty', server, 'No pipelines', 'info')];
+    const names = [...state.pipelines.keys()].sort((a, b) => a.localeCompare(b));
+    return names.map((n) => this.pipelineNode(server, n));
+  }
+
+  private async pipelineChildren(node: PipelineNode): Promise<TreeNode[]> {
+    const r = await this.model.loadHosts(node.server.url, node.name);
+    if (!r.ok) return [this.messageNode(`hosts:${node.name}`, node.server, describeApiError(r.error), 'error')];
+    const hosts: TreeNode[] = [];
+    for (let i = 0; i < r.hosts; i++) hosts.push(this.hostNode(node.server, node.name, i));
+    return hosts;
+  }
+
+  private async serverItem(node: ServerNode): Promise<vscode.TreeItem> {
+    const { server } = node;
+    const item = new vscode.TreeItem(server.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.id;
+    const state = this.model.state(server.url);
+    const version = this.model.serverVersion(server.url);
+    const hasKey = await this.keys.hasStored(server.origin);
+    const envKey = await this.keys.isFromEnvironment(server.origin);
+    if (state.kind === 'error') {
+      const e = state.error;
+      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
+      item.description = rejected ? 'key rejected' : 'unreachable';
+      item.iconPath = new vscode.ThemeIcon(
+        'server',
+        new vscode.ThemeColor(rejected ? 'list.warningForeground' : 'errorForeground'),
+      );
+    } else {
+      item.description =
+        state.kind === 'ok'
+          ? [version?.version ? `v${version.version}` : undefined, version?.edition].filter(Boolean).join(' · ') ||
+            'connected'
+          : 'connecting…';
+      item.iconPath = new vscode.ThemeIcon('server');
+    }
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(server.name)}**\n\n`);
+    md.appendMarkdown(`- URL: ${escapeMd(server.url)}\n`);
+    if (version?.version)
+      md.appendMarkdown(
+        `- Feldera ${escapeMd(version.version)}${version.edition ? ` (${escapeMd(version.edition)})` : ''}\n`,
+      );
+    md.appendMarkdown(`- API key: ${hasKey ? 'saved in secret storage' : envKey ? 'from FELDERA_API_KEY' : 'none'}\n`);
+    if (server.source === 'environment') md.appendMarkdown('- From the FELDERA_HOST environment variable\n');
+    item.tooltip = md;
+    item.contextValue = ['server', server.source === 'settings' ? 'configured' : 'environment', hasKey ? 'hasKey' : '']
+      .filter(Boolean)
+      .join(' ');
+    return item;
+  }
+
+  private pipelineItem(node: PipelineNode): vscode.TreeItem {
+    const info = this.model.pipeline(node.server.url, node.name) ?? { name: node.name };
+    const hosts = this.model.hosts(node.server.url, node.name);
+    const p = presentStatus(info);
+    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    item.description = p.description + (hosts !== undefined && hosts > 1 ? ` · ${hosts} hosts` : '');
+    item.iconPath = new vscode.ThemeIcon(p.icon, p.color ? new vscode.ThemeColor(p.color) : undefined);
+    item.tooltip = new vscode.MarkdownString(pipelineTooltipMarkdown(info, hosts));
+    item.contextValue = pipelineContextValue(info, hosts);
+    item.accessibilityInformation = { label: `${node.name}, ${p.description}` };
+    return item;
+  }
+
+  private hostItem(node: HostNode): vscode.TreeItem {
+    const info = this.model.pipeline(node.server.url, node.pipeline);
+    const item = new vscode.TreeItem(`Host ${node.ordinal}`, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.iconPath = new vscode.ThemeIcon('vm');
+    item.contextValue = ['host', info && isProfilable(info) ? 'profilable' : ''].filter(Boolean).join(' ');
+    item.tooltip = `${node.pipeline}, host ${node.ordinal}`;
+    return item;
+  }
+
+  serverNode(server: ServerEntry): ServerNode {
+    return this.keep({ kind: 'server', id: `server:${server.url}`, server });
+  }
+
+  pipelineNode(server: ServerEntry, name: string): PipelineNode {
+    return this.keep({ kind: 'pipeline', id: `pipeline:${server.url}:${name}`, server, name });
+  }
+
+  private hostNode(server: ServerEntry, pipeline: string, ordinal: number): HostNode {
+    return this.keep({ kind: 'host', id: `host:${server.url}:${pipeline}:${ordinal}`, server, pipeline, ordinal });
+  }
+
+  private messageNode(
+    key: string,
+    server: ServerEntry | undefined,
+    label: string,
+    icon: string,
+    command?: MessageNode['command'],
+  ): MessageNode {
+    const id = `message:${server?.url ?? ''}:${key}`;
+    const node: MessageNode = { kind: 'message', id, server, label, icon, command };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  /** Returns the node already handed out for this id (updated), so VS Code sees the same element. */
+  private keep<T extends TreeNode>(fresh: T): T {
+    const old = this.nodes.get(fresh.id) as T | undefined;
+    if (old) {
+      Object.assign(old, fresh);
+      return old;
+    }
+    this.nodes.set(fresh.id, fresh);
+    return fresh;
+  }
+
+  /** Forget nodes of servers that are gone. */
+  prune(): void {
+    const urls = new Set(this.registry.list().map((s) => s.url));
+    for (const [id, n] of this.nodes) if (n.server && !urls.has(n.server.url)) this.nodes.delete(id);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,29 @@
+// Builds a Feldera client for a server with the key saved for that server's origin (and no other).
+import { FelderaClient } from '../feldera/client';
+import type { FelderaApi } from '../feldera/types';
+import type { ApiKeyStore } from './apiKeyStore';
+import type { ServerEntry } from './serverRegistry';
+import type { Log } from '../ui/log';
+
+export class ServerConnections {
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly log: Log,
+  ) {}
+
+  /** `retryDeadlineMs`: how long idempotent GETs keep retrying (shorter for the tree's background refreshes). */
+  async client(
+    server: Pick<ServerEntry, 'name' | 'url' | 'origin'>,
+    apiKeyOverride?: string,
+    retryDeadlineMs?: number,
+  ): Promise<FelderaApi> {
+    const apiKey = apiKeyOverride ?? (await this.keys.get(server.origin));
+    return new FelderaClient({
+      baseUrl: server.url,
+      apiKey,
+      retry: retryDeadlineMs === undefined ? undefined : { deadlineMs: retryDeadlineMs },
+      tenant: process.env.FELDERA_TENANT || undefined,
+      onRequest: (entry) => this.log.request(server.name, entry),
+    });
+  }
+}

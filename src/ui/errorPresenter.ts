@@ -1,0 +1,114 @@
+// Turns an error value into one notification that says what happened and what to do next.
+// A rejected key is reported once per server until its key changes, never as a flood.
+import * as vscode from 'vscode';
+import { describeApiError } from '../feldera/errors';
+import type { ApiError } from '../feldera/types';
+import type { DownloadError } from '../download/types';
+import type { Log } from './log';
+
+export interface ErrorContext {
+  /** Server name, for messages and for "Set API Key…". */
+  server?: string;
+  origin?: string;
+  pipeline?: string;
+  ordinal?: number;
+  /** What the user was doing, e.g. "Fetching the samply profile of orders". */
+  action?: string;
+}
+
+const OPEN_LOGS = 'Open Logs';
+const SET_KEY = 'Set API Key…';
+const COLLECT = 'Collect Samply Profile…';
+
+export function isAuthRejection(e: DownloadError | ApiError): boolean {
+  return (e.kind === 'feldera' || e.kind === 'http') && e.status === 401;
+}
+
+export function describeError(e: DownloadError, ctx: ErrorContext = {}): string {
+  switch (e.kind) {
+    case 'corrupt':
+      return `The profile download was incomplete or not a gzip file (${e.message}). Nothing was saved; try again.`;
+    case 'stalled':
+      return `The download stalled: no data for ${Math.round(e.afterMs / 1000)} s. Nothing was saved; try again.`;
+    case 'deadline':
+      return `${e.message}`;
+    case 'filesystem':
+      return `Could not save the profile: ${e.message}. Check the "feldera.profiles.folder" setting and folder permissions.`;
+    case 'feldera':
+      if (e.status === 401)
+        return `The API key was rejected by ${ctx.server ?? 'the server'}${e.message ? ` ("${e.message}")` : ''}. Set a valid key.`;
+      if (e.errorCode === 'NoSamplyProfile')
+        return `No samply profile has been collected on ${ctx.pipeline ?? 'this pipeline'}${hostText(ctx)} yet${
+          e.message ? ` (server: "${e.message}")` : ''
+        }. Collect one first.`;
+      if (e.errorCode === 'SamplyProfilingFailure')
+        return `samply failed on ${ctx.pipeline ?? 'the pipeline'}${hostText(ctx)}: ${
+          typeof e.details === 'string' && e.details ? e.details : e.message
+        }`;
+      if (e.status === 404 && ctx.pipeline)
+        return `Pipeline "${ctx.pipeline}" was not found on ${ctx.server ?? 'the server'} (${e.message}). Refresh the Pipelines view.`;
+      return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
+    default:
+      return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
+  }
+}
+
+function hostText(ctx: ErrorContext): string {
+  return ctx.ordinal !== undefined ? ` (host ${ctx.ordinal})` : '';
+}
+
+export class ErrorPresenter {
+  private readonly rejectedOrigins = new Set<string>();
+
+  constructor(private readonly log: Log) {}
+
+  /** Call when a key changes, so the next rejection is reported again. */
+  keyChanged(origin: string): void {
+    this.rejectedOrigins.delete(origin);
+  }
+
+  /** Reports a rejected key once per origin; later rejections only go to the log. Returns true if shown. */
+  async reportRejectedKey(ctx: ErrorContext, e: DownloadError | ApiError): Promise<boolean> {
+    const message = describeError(e, ctx);
+    this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
+    if (ctx.origin && this.rejectedOrigins.has(ctx.origin)) return false;
+    if (ctx.origin) this.rejectedOrigins.add(ctx.origin);
+    const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, SET_KEY, OPEN_LOGS);
+    if (pick === SET_KEY) await vscode.commands.executeCommand('feldera.setApiKey', ctx.server);
+    if (pick === OPEN_LOGS) this.log.show();
+    return true;
+  }
+
+  async show(e: DownloadError, ctx: ErrorContext = {}): Promise<void> {
+    if (e.kind === 'cancelled') return;
+    if (isAuthRejection(e)) {
+      await this.reportRejectedKey(ctx, e);
+      return;
+    }
+    const message = describeError(e, ctx);
+    this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
+    const actions: string[] = [];
+    if (e.kind === 'feldera' && e.errorCode === 'NoSamplyProfile' && ctx.pipeline) actions.push(COLLECT);
+    actions.push(OPEN_LOGS);
+    const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, ...actions);
+    if (pick === OPEN_LOGS) this.log.show();
+    if (pick === COLLECT)
+      await vscode.commands.executeCommand('feldera.collectSamplyProfile', {
+        server: ctx.server,
+        pipeline: ctx.pipeline,
+        ordinal: ctx.ordinal,
+      });
+  }
+
+  /** Several failures at once (e.g. some hosts of "All hosts"): one notification listing them. */
+  async showMany(failures: { label: string; error: DownloadError; ctx: ErrorContext }[], saved: number): Promise<void> {
+    const real = failures.filter((f) => f.error.kind !== 'cancelled');
+    if (real.length === 0) return;
+    if (real.length === 1 && saved === 0) return this.show(real[0].error, real[0].ctx);
+    for (const f of real) this.log.error(`${f.label}: ${describeError(f.error, f.ctx)}`);
+    const lines = real.map((f) => `${f.label}: ${describeError(f.error, f.ctx)}`).join(' — ');
+    const prefix = saved > 0 ? `${saved} profile(s) saved, but ${real.length} failed` : `${real.length} fetches failed`;
+    const pick = await vscode.window.showErrorMessage(`Feldera: ${prefix}. ${lines}`, OPEN_LOGS);
+    if (pick === OPEN_LOGS) this.log.show();
+  }
+}

@@ -1,0 +1,46 @@
+// The "Feldera" LogOutputChannel. Everything written here passes through `redact`, so a key that reaches a message
+// by accident is still never written.
+import * as vscode from 'vscode';
+import type { RequestLogEntry } from '../feldera/types';
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  request(server: string, entry: RequestLogEntry): void;
+  show(): void;
+}
+
+const TOKEN_PATTERNS = [
+  /apikey:[A-Za-z0-9]+/g,
+  /Bearer\s+[A-Za-z0-9._~+/=-]+/gi,
+  /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
+];
+
+export function redact(text: string, secrets: Iterable<string> = []): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  for (const p of TOKEN_PATTERNS) out = out.replace(p, '[redacted]');
+  return out;
+}
+
+export function createLog(knownSecrets: () => Iterable<string>): Log & vscode.Disposable {
+  const channel = vscode.window.createOutputChannel('Feldera', { log: true });
+  const clean = (m: string) => redact(m, knownSecrets());
+  return {
+    info: (m) => channel.info(clean(m)),
+    warn: (m) => channel.warn(clean(m)),
+    error: (m) => channel.error(clean(m)),
+    debug: (m) => channel.debug(clean(m)),
+    request: (server, e) => {
+      const what = `${server} ${e.method} ${e.path} → ${e.status ?? e.failure ?? 'no answer'} (${Math.round(e.durationMs)} ms${
+        e.attempt > 1 ? `, attempt ${e.attempt}` : ''
+      })`;
+      if (e.status === undefined || e.status >= 500) channel.warn(clean(what));
+      else channel.info(clean(what));
+    },
+    show: () => channel.show(true),
+    dispose: () => channel.dispose(),
+  };
+}

@@ -1,0 +1,110 @@
+// One status-bar item that summarises every running profile fetch; visible only while something runs.
+// Clicking it offers to cancel each fetch, or all of them.
+import * as vscode from 'vscode';
+
+export interface RunningFetch {
+  readonly id: number;
+  /** e.g. `orders · host 1`. */
+  readonly label: string;
+  /** Seconds left while waiting for the collection, undefined once downloading. */
+  secondsLeft?: number;
+  bytes?: number;
+  cancel(): void;
+}
+
+export const SHOW_RUNNING_COMMAND = 'feldera.showRunningProfiles';
+
+export class ProfileStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly running = new Map<number, RunningFetch>();
+  private nextId = 1;
+  private readonly command: vscode.Disposable;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('feldera.profiles', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Feldera Profiles';
+    this.item.command = SHOW_RUNNING_COMMAND;
+    this.command = vscode.commands.registerCommand(SHOW_RUNNING_COMMAND, () => this.pickToCancel());
+  }
+
+  /** Registers a fetch; the returned handle updates it and removes it when done. */
+  add(label: string, cancel: () => void): { update(p: { secondsLeft?: number; bytes?: number }): void; done(): void } {
+    const entry: RunningFetch = { id: this.nextId++, label, cancel };
+    this.running.set(entry.id, entry);
+    this.render();
+    return {
+      update: (p) => {
+        entry.secondsLeft = p.secondsLeft;
+        entry.bytes = p.bytes;
+        this.render();
+      },
+      done: () => {
+        this.running.delete(entry.id);
+        this.render();
+      },
+    };
+  }
+
+  list(): readonly RunningFetch[] {
+    return [...this.running.values()];
+  }
+
+  /** The text shown, for tests and screenshots. */
+  get text(): string {
+    return this.item.text;
+  }
+
+  private render(): void {
+    const all = [...this.running.values()];
+    if (all.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const waiting = all.filter((f) => f.secondsLeft !== undefined);
+    const left = waiting.length ? Math.max(...waiting.map((f) => f.secondsLeft ?? 0)) : undefined;
+    const what = all.length === 1 ? `profile ${all[0].label}` : `${all.length} profiles`;
+    const state =
+      left !== undefined ? `${left} s left` : `downloading ${formatBytes(all.reduce((n, f) => n + (f.bytes ?? 0), 0))}`;
+    this.item.text = `$(loading~spin) Feldera: ${what} · ${state}`;
+    const md = new vscode.MarkdownString('**Feldera is waiting for samply profiles**\n\n');
+    for (const f of all) {
+      md.appendMarkdown(
+        `- ${f.label}: ${f.secondsLeft !== undefined ? `${f.secondsLeft} s left` : `${formatBytes(f.bytes ?? 0)} downloaded`}\n`,
+      );
+    }
+    md.appendMarkdown('\nClick to cancel.');
+    this.item.tooltip = md;
+    this.item.accessibilityInformation = { label: `Feldera: ${what}, ${state}. Click to cancel.` };
+    this.item.show();
+  }
+
+  private async pickToCancel(): Promise<void> {
+    const all = [...this.running.values()];
+    if (all.length === 0) return;
+    type Pick = vscode.QuickPickItem & { fetch?: RunningFetch };
+    const items: Pick[] = all.map((f) => ({
+      label: `$(close) Cancel ${f.label}`,
+      description: f.secondsLeft !== undefined ? `${f.secondsLeft} s left` : `${formatBytes(f.bytes ?? 0)} downloaded`,
+      fetch: f,
+    }));
+    if (all.length > 1) items.push({ label: '$(close-all) Cancel all', description: `${all.length} fetches` });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Feldera: running profile fetches',
+      placeHolder: 'Pick one to cancel',
+    });
+    if (!pick) return;
+    for (const f of pick.fetch ? [pick.fetch] : all) f.cancel();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+    this.command.dispose();
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}

@@ -1,0 +1,148 @@
+// The webview's page: a static skeleton the script fills in. Nothing loads from the network: the
+// Content-Security-Policy allows only the extension's own stylesheet and the one script with this
+// page's nonce.
+import { randomBytes } from 'crypto';
+import * as vscode from 'vscode';
+
+export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];
+}
+
+export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fileName: string): string {
+  const nonce = randomBytes(18).toString('base64url');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'viewer.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'viewer.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  const name = escapeHtml(fileName);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Samply Profile: ${name}</title>
+</head>
+<body>
+<header id="header" class="header">
+  <h1 id="title" class="title">${name}</h1>
+  <div id="meta" class="meta" data-testid="profile-meta"></div>
+  <div class="header-actions">
+    <label class="toggle" title="Leave out samples taken while the thread was off the CPU (threadCPUDelta 0), such as parked worker threads">
+      <input type="checkbox" id="cpu-only" data-testid="cpu-only" disabled> CPU only
+    </label>
+    <button id="header-open-samply" class="secondary" type="button" title="Open this file in the Firefox Profiler via samply">Open with samply</button>
+  </div>
+</header>
+
+<div id="progress" class="progress" role="status" aria-live="polite" data-testid="progress">
+  <div id="progress-text">Reading…</div>
+  <progress id="progress-bar" max="1"></progress>
+</div>
+
+<div id="error" class="error" role="alert" data-testid="error" hidden>
+  <h2 class="error-title">This profile cannot be shown</h2>
+  <p id="error-message" class="error-message"></p>
+  <p class="error-kind">Reason: <code id="error-kind"></code></p>
+  <button id="open-samply" type="button" data-testid="open-with-samply">Open with samply</button>
+</div>
+
+<main id="main" class="main" hidden>
+  <aside id="threads-panel" class="panel threads-panel" aria-label="Threads">
+    <div class="panel-head">
+      <h2 id="threads-heading">Threads</h2>
+      <span id="thread-count" class="muted"></span>
+    </div>
+    <input id="thread-filter" class="filter" type="search" placeholder="Filter threads by name or tid" aria-label="Filter threads by name or tid" data-testid="thread-filter">
+    <div class="button-row">
+      <button id="threads-all" type="button" class="secondary" title="Select every thread">All</button>
+      <button id="threads-shown" type="button" class="secondary" title="Select the threads the filter shows">Shown</button>
+      <button id="threads-busiest" type="button" class="secondary" title="Select only the heaviest thread">Busiest</button>
+    </div>
+    <div id="thread-list" class="thread-list" role="listbox" aria-multiselectable="true" aria-labelledby="threads-heading" data-testid="thread-list" tabindex="-1"></div>
+    <p class="hint muted">Click a thread to show it alone; Ctrl/⌘-click or Space to add or remove it.</p>
+  </aside>
+
+  <section id="content" class="content" aria-label="Summary">
+    <div id="selection-info" class="selection-info" role="status" aria-live="polite" data-testid="selection-info"></div>
+    <div class="tables">
+      <section class="panel" aria-labelledby="top-self-heading">
+        <h2 id="top-self-heading">Top functions by self</h2>
+        <div class="table-scroll">
+          <table id="top-self" class="fn-table" data-testid="top-self" aria-labelledby="top-self-heading">
+            <thead><tr><th scope="col">Function</th><th scope="col" class="num">Self</th><th scope="col" class="num">Self %</th><th scope="col" class="num">Total %</th></tr></thead>
+            <tbody></tbody>
+          </table>
+        </div>
+      </section>
+      <section class="panel" aria-labelledby="top-total-heading">
+        <h2 id="top-total-heading">Top functions by total</h2>
+        <div class="table-scroll">
+          <table id="top-total" class="fn-table" data-testid="top-total" aria-labelledby="top-total-heading">
+            <thead><tr><th scope="col">Function</th><th scope="col" class="num">Total</th><th scope="col" class="num">Total %</th><th scope="col" class="num">Self %</th></tr></thead>
+            <tbody></tbody>
+          </table>
+        </div>
+      </section>
+      <section id="func-details" class="panel details" aria-labelledby="details-heading" data-testid="function-details">
+        <h2 id="details-heading">Callers and callees</h2>
+        <p id="details-empty" class="muted">Select a function (click, or Enter in a table or the flame graph) to see who calls it and whom it calls.</p>
+        <div id="details-body" hidden>
+          <div id="details-name" class="details-name" data-testid="details-name"></div>
+          <div id="details-stats" class="muted"></div>
+          <div class="relations">
+            <div>
+              <h3 id="callers-heading">Callers</h3>
+              <div class="table-scroll short">
+                <table id="callers" class="fn-table" data-testid="callers" aria-labelledby="callers-heading">
+                  <thead><tr><th scope="col">Function</th><th scope="col" class="num">Weight</th><th scope="col" class="num">%</th></tr></thead>
+                  <tbody></tbody>
+                </table>
+              </div>
+            </div>
+            <div>
+              <h3 id="callees-heading">Callees</h3>
+              <div class="table-scroll short">
+                <table id="callees" class="fn-table" data-testid="callees" aria-labelledby="callees-heading">
+                  <thead><tr><th scope="col">Function</th><th scope="col" class="num">Weight</th><th scope="col" class="num">%</th></tr></thead>
+                  <tbody></tbody>
+                </table>
+              </div>
+            </div>
+          </div>
+        </div>
+      </section>
+    </div>
+
+    <section id="flame-section" class="panel flame-section" aria-labelledby="flame-heading">
+      <div class="panel-head flame-toolbar">
+        <h2 id="flame-heading">Flame graph</h2>
+        <input id="flame-search" class="filter" type="search" placeholder="Highlight functions matching…" aria-label="Highlight functions in the flame graph" data-testid="flame-search">
+        <span id="flame-search-info" class="muted" role="status" aria-live="polite"></span>
+        <button id="flame-reset" type="button" class="secondary" disabled>Reset zoom</button>
+      </div>
+      <nav id="flame-breadcrumb" class="breadcrumb" aria-label="Zoomed into"></nav>
+      <div id="flame-container" class="flame-container">
+        <canvas id="flame-graph" class="flame-graph" data-testid="flame-graph" tabindex="0" role="img"
+          aria-roledescription="flame graph" aria-label="Flame graph. Arrow keys move between functions, Enter zooms in, Escape resets the zoom."></canvas>
+        <div id="flame-tooltip" class="flame-tooltip" role="tooltip" hidden></div>
+      </div>
+      <div id="flame-status" class="visually-hidden" role="status" aria-live="polite"></div>
+      <p id="flame-note" class="hint muted"></p>
+    </section>
+  </section>
+</main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,34 @@
+// The profile viewer's entry points for extension.ts.
+import * as vscode from 'vscode';
+import { ProfileEditorProvider, PROFILE_VIEW_TYPE } from './profileEditorProvider';
+import type { ViewerLog } from './profileDocument';
+
+export { PROFILE_VIEW_TYPE } from './profileEditorProvider';
+
+/** Registers the "Samply Profile" custom editor (viewType `feldera.samplyProfile`). */
+export function registerProfileViewer(context: vscode.ExtensionContext, log?: ViewerLog): vscode.Disposable[] {
+  const provider = new ProfileEditorProvider(context.extensionUri, log);
+  return [
+    vscode.window.registerCustomEditorProvider(PROFILE_VIEW_TYPE, provider, {
+      // The webview holds only a summary and restores its own state, so it need not stay alive hidden.
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    }),
+  ];
+}
+
+/** Opens a profile in the viewer; without a URI, asks for a file first. */
+export async function openProfileSummary(uri?: vscode.Uri): Promise<void> {
+  let target = uri;
+  if (!target) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'samply profiles': ['gz', 'json'] },
+      title: 'Feldera: open a samply profile',
+      openLabel: 'Open Profile Summary',
+    });
+    target = picked?.[0];
+    if (!target) return;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_VIEW_TYPE);
+}
