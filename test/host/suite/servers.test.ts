@@ -1,0 +1,169 @@
+// Issue: servers and API keys, in the real extension host against two emulators.
+import assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { FelderaEmulator } from '../../emulator/emulator';
+import { ui } from '../ui';
+import { closeAllNotifications, extensionApi, setServers, sleep, until, workspaceRoot } from '../support';
+
+const KEY_A = 'apikey:' + 'A'.repeat(64) + 'a1'.repeat(32);
+
+/** Every *.log file under the logs folder of this window. */
+function logFiles(from: string): string[] {
+  let dir = from;
+  while (path.basename(dir) !== 'logs' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.log')) out.push(p);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+describe('Servers and API keys', function () {
+  this.timeout(60_000);
+  let a: FelderaEmulator;
+  let b: FelderaEmulator;
+  let urlA: string;
+  let urlB: string;
+
+  before(async () => {
+    a = new FelderaEmulator({ pipelines: [{ name: 'orders' }], apiKeys: [KEY_A] });
+    b = new FelderaEmulator({ pipelines: [{ name: 'other' }] });
+    urlA = await a.start();
+    urlB = await b.start();
+    await extensionApi();
+  });
+
+  after(async () => {
+    await setServers([]);
+    fs.rmSync(path.join(workspaceRoot(), '.vscode'), { recursive: true, force: true });
+    await a.stop();
+    await b.stop();
+  });
+
+  beforeEach(() => closeAllNotifications());
+
+  it('adds a server from the programmatic argument after checking it', async () => {
+    await vscode.commands.executeCommand('feldera.addServer', { name: 'B', url: urlB + '/' });
+    const api = await extensionApi();
+    await until('B in the registry', () => api.registry.find('B'));
+    assert.strictEqual(api.registry.find('B')!.url, urlB, 'trailing slash removed');
+    assert.ok(
+      b.requests.some((r) => r.path === '/healthz'),
+      'probed /healthz',
+    );
+    assert.ok(
+      b.requests.some((r) => r.path === '/config/authentication'),
+      'asked whether auth is on',
+    );
+    const saved = vscode.workspace.getConfiguration('feldera').inspect('servers')?.globalValue as { url: string }[];
+    assert.deepStrictEqual(
+      saved.map((s) => s.url),
+      [urlB],
+    );
+  });
+
+  it('refuses bad URLs with a clear message and changes nothing', async function () {
+    const api = await extensionApi();
+    const before = api.registry.list().length;
+    for (const bad of ['ftp://example.com', 'http://user:pw@127.0.0.1:1', 'not a url']) {
+      await vscode.commands.executeCommand('feldera.addServer', { url: bad });
+    }
+    assert.strictEqual(api.registry.list().length, before);
+    if (!ui.available()) return;
+    const texts = await ui.texts('.notification-toast');
+    assert.ok(
+      texts.some((t) => /http/i.test(t)),
+      `messages: ${texts.join(' | ')}`,
+    );
+  });
+
+  it('says clearly when a server cannot be reached', async function () {
+    const dead = new FelderaEmulator();
+    const deadUrl = await dead.start();
+    await dead.stop();
+    await vscode.commands.executeCommand('feldera.addServer', { url: deadUrl });
+    const api = await extensionApi();
+    assert.strictEqual(api.registry.find(deadUrl), undefined);
+    if (ui.available()) await ui.waitFor('.notification-toast', { text: 'does not answer' });
+  });
+
+  it("a workspace's settings cannot add a server (that server receives nothing)", async () => {
+    const rogue = new FelderaEmulator({ pipelines: [{ name: 'stolen' }] });
+    const rogueUrl = await rogue.start();
+    try {
+      const dir = path.join(workspaceRoot(), '.vscode');
+      fs.mkdirSync(dir, { recursive: true });
+      // The resource-scoped setting beside it shows when VS Code has read the file.
+      fs.writeFileSync(
+        path.join(dir, 'settings.json'),
+        JSON.stringify({ 'feldera.servers': [{ name: 'rogue', url: rogueUrl }], 'feldera.profiles.folder': 'marker' }),
+      );
+      await until('VS Code to read the workspace settings', () => {
+        return vscode.workspace.getConfiguration('feldera').get('profiles.folder') === 'marker';
+      });
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      await sleep(1000);
+      const api = await extensionApi();
+      assert.strictEqual(api.registry.find('rogue'), undefined);
+      assert.strictEqual(rogue.requests.length, 0, 'the workspace server was contacted');
+    } finally {
+      fs.rmSync(path.join(workspaceRoot(), '.vscode'), { recursive: true, force: true });
+      await rogue.stop();
+    }
+  });
+
+  it("sends A's key only to A (B's request log never sees it), and never writes it to the log", async function () {
+    if (!ui.available()) this.skip(); // the key is typed into VS Code's password box
+    await setServers([
+      { name: 'A', url: urlA },
+      { name: 'B', url: urlB },
+    ]);
+    const setting = vscode.commands.executeCommand('feldera.setApiKey', 'A');
+    await ui.waitFor('.quick-input-widget', { text: 'API key for A' });
+    await ui.type(KEY_A);
+    await ui.press('Enter');
+    await setting;
+    a.clearRequests();
+    b.clearRequests();
+    await vscode.commands.executeCommand('feldera.refreshPipelines');
+    const api = await extensionApi();
+    await until('A to list its pipelines with the key', () => api.model.state(urlA).kind === 'ok');
+    assert.ok(a.requests.filter((r) => r.path.startsWith('/v0')).every((r) => r.authorization === `Bearer ${KEY_A}`));
+    assert.ok(b.requests.length > 0, 'B was asked too');
+    assert.ok(
+      b.requests.every((r) => r.authorization === undefined),
+      'B received an Authorization header',
+    );
+
+    await sleep(1500); // log files are flushed asynchronously
+    const files = logFiles(api.logUri.fsPath);
+    assert.ok(
+      files.some((f) => /Feldera/.test(path.basename(f))),
+      `no Feldera log among ${files.join(', ')}`,
+    );
+    for (const f of files) assert.ok(!fs.readFileSync(f, 'utf8').includes(KEY_A.slice(7, 40)), `${f} contains the key`);
+  });
+
+  it('a rejected key shows one notification with "Set API Key…", not one per request', async function () {
+    if (!ui.available()) this.skip();
+    a.setApiKeys(['apikey:' + 'Z'.repeat(128)]); // A's key is no longer valid
+    try {
+      for (let i = 0; i < 3; i++)
+        await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { server: 'A', pipeline: 'orders' });
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      await sleep(1000);
+      const toasts = (await ui.texts('.notification-toast')).filter((t) => /rejected/i.test(t));
+      assert.strictEqual(toasts.length, 1, `notifications: ${toasts.join(' | ')}`);
+      assert.match(toasts[0], /Set API Key/);
+    } finally {
+      a.setApiKeys([KEY_A]);
+    }
+  });
+});

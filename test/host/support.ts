@@ -1,0 +1,92 @@
+// Shared helpers for the suites that run inside the real extension host.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { PipelinesModel } from '../../src/pipelines/pipelinesModel';
+import type { PipelinesView } from '../../src/pipelines/pipelinesView';
+import type { TreeNode } from '../../src/pipelines/treeNodes';
+import type { ServerRegistry } from '../../src/servers/serverRegistry';
+import type { ProfileStatusBar } from '../../src/ui/profileStatusBar';
+
+export const EXTENSION_ID = 'feldera-community.feldera-vscode';
+
+/** What activate() returns, for tests to observe. */
+export interface FelderaTestApi {
+  model: PipelinesModel;
+  view: PipelinesView;
+  registry: ServerRegistry;
+  statusBar: ProfileStatusBar;
+  activationMs?: number;
+  logUri: vscode.Uri;
+}
+
+export async function extensionApi(): Promise<FelderaTestApi> {
+  const ext = vscode.extensions.getExtension<FelderaTestApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this host`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a truthy value, or fails with `what` after `timeoutMs`. */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(100);
+  }
+}
+
+/** Replaces the user-level `feldera.servers` and waits until the extension has read it. */
+export async function setServers(servers: { name?: string; url: string }[]): Promise<void> {
+  await vscode.workspace.getConfiguration('feldera').update('servers', servers, vscode.ConfigurationTarget.Global);
+  const api = await extensionApi();
+  await until('the registry to pick up feldera.servers', () => api.registry.list().length === servers.length);
+}
+
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('feldera').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export function workspaceRoot(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  if (!f) throw new Error('the host tests need a workspace folder');
+  return f.uri.fsPath;
+}
+
+export function profilesDir(): string {
+  return path.join(workspaceRoot(), '.feldera', 'profiles');
+}
+
+export function filesIn(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+/** The tree's children as the view would ask for them. */
+export async function children(node?: TreeNode): Promise<TreeNode[]> {
+  const api = await extensionApi();
+  return api.view.provider.getChildren(node);
+}
+
+export async function treeItem(node: TreeNode): Promise<vscode.TreeItem> {
+  const api = await extensionApi();
+  return api.view.provider.getTreeItem(node);
+}
+
+export async function serverNode(name: string): Promise<TreeNode> {
+  const roots = await children();
+  const s = roots.find((n) => n.kind === 'server' && n.server.name === name);
+  if (!s) throw new Error(`no server item "${name}" in ${roots.map((r) => r.id).join(', ')}`);
+  return s;
+}
+
+export async function closeAllNotifications(): Promise<void> {
+  await vscode.commands.executeCommand('notifications.clearAll');
+}
