@@ -99,6 +99,12 @@ if (!built) {
   }
   if (!only || only === 'host') {
     mochaLevel('host', node, [path.join(root, 'out', 'test', 'host', 'runHeadless.js')], {}, 15 * 60 * 1000);
+    // The README's main command: the demo URL answers and the extension lists the demo pipelines.
+    console.log('\n── demo check: node out/test/demo/demo.js --check');
+    const demoOk = run(node, [path.join(root, 'out', 'test', 'demo', 'demo.js'), '--check'], {
+      timeoutMs: 5 * 60 * 1000,
+    });
+    addLevel('demo', { passed: demoOk ? 1 : 0, failed: demoOk ? 0 : 1, skipped: 0 });
   }
 }
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { describeApiError } from '../feldera/errors';
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerEntry, ServerRegistry } from '../servers/serverRegistry';
-import type { PipelinesModel } from './pipelinesModel';
+import type { ModelChange, PipelinesModel } from './pipelinesModel';
 import { pipelineContextValue, pipelineTooltipMarkdown, presentStatus, isProfilable } from './status';
 import type { HostNode, MessageNode, PipelineNode, ServerNode, TreeNode } from './treeNodes';
 
@@ -21,17 +21,37 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   ) {
     this.disposables.push(
       this.changed,
-      model.onDidChange((c) => {
-        const server = this.registry.list().find((s) => s.url === c.serverUrl);
-        if (!server) return;
-        if (c.server) {
-          this.changed.fire(this.serverNode(server));
-          return;
-        }
-        const items = c.pipelines.map((name) => this.pipelineNode(server, name));
-        if (items.length) this.changed.fire(items);
-      }),
+      model.onDidChange((c) => this.queueChange(c)),
     );
+  }
+
+  private pending: ModelChange[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Model changes are passed on after the current task: a change event that reaches VS Code while it still waits
+   * for the children of that same item (the model changes during getChildren) leaves the item empty.
+   */
+  private queueChange(c: ModelChange): void {
+    this.pending.push(c);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const changes = this.pending;
+      this.pending = [];
+      const nodes = new Map<string, TreeNode>();
+      for (const ch of changes) {
+        const server = this.registry.list().find((s) => s.url === ch.serverUrl);
+        if (!server) continue;
+        if (ch.server) nodes.set(`server:${server.url}`, this.serverNode(server));
+        else for (const name of ch.pipelines) nodes.set(`${server.url}\n${name}`, this.pipelineNode(server, name));
+      }
+      // A server's refresh redraws its pipelines too.
+      const servers = [...nodes.values()].filter((n) => n.kind === 'server');
+      const items = [...nodes.values()].filter(
+        (n) => n.kind === 'server' || !servers.some((s) => s.kind === 'server' && n.server?.url === s.server.url),
+      );
+      if (items.length) this.changed.fire(items);
+    }, 0);
   }
 
   /** The whole tree changed (servers added or removed). */
@@ -230,6 +250,7 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   }
 
   dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables) d.dispose();
   }
 }

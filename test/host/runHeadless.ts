@@ -38,9 +38,9 @@ import { startUiDriver, UiDriverServer } from './uiDriverServer';
 
 const HARNESS = path.join(ROOT, 'test', 'harness');
 const CODE_SERVER = path.join(HARNESS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-const PLAYWRIGHT = path.join(HARNESS, 'node_modules', 'playwright-core');
+export const PLAYWRIGHT = path.join(HARNESS, 'node_modules', 'playwright-core');
 const HARNESS_MARKER = path.join(HARNESS, 'node_modules', '.feldera-harness-installed');
-const CHROMIUM = process.env.FELDERA_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM = process.env.FELDERA_CHROMIUM || '/usr/bin/chromium';
 const APT = 'apt-get update && apt-get install -y chromium ripgrep build-essential libkrb5-dev';
 const CODE_SERVER_LOG = path.join(ARTIFACTS, 'code-server.log');
 const INSTALL_LOG = path.join(ARTIFACTS, 'harness-install.log');
@@ -55,7 +55,7 @@ const RIPGREP_TARGET: Partial<Record<string, string>> = {
 };
 
 /** A failure with a message meant for the user; anything else thrown is a bug in this runner, reported with stack. */
-class RunFailure extends Error {}
+export class RunFailure extends Error {}
 
 function positiveNumber(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -78,11 +78,11 @@ function failure(message: string): Summary {
 const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
 let cleaningUp: Promise<void> | undefined;
 
-function onCleanup(name: string, run: () => Promise<void> | void): void {
+export function onCleanup(name: string, run: () => Promise<void> | void): void {
   cleanups.unshift({ name, run });
 }
 
-function cleanup(): Promise<void> {
+export function cleanup(): Promise<void> {
   cleaningUp ??= (async () => {
     for (const c of cleanups.splice(0)) {
       try {
@@ -108,18 +108,20 @@ process.on('exit', () => {
 });
 
 let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    interrupted = true;
-    console.error(`[runHeadless] ${signal}: stopping code-server and chromium`);
-    writeResult(failure(`interrupted by ${signal}`));
-    void cleanup().finally(() => process.exit(1));
-  });
+function installSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      interrupted = true;
+      console.error(`[runHeadless] ${signal}: stopping code-server and chromium`);
+      writeResult(failure(`interrupted by ${signal}`));
+      void cleanup().finally(() => process.exit(1));
+    });
+  }
 }
 
 // ── prerequisites ───────────────────────────────────────────────────────────────────────────────────────────────
 
-function checkChromium(): void {
+export function checkChromium(): void {
   if (!fs.existsSync(CHROMIUM)) throw new RunFailure(`chromium not found: run "${APT}"`);
 }
 
@@ -166,7 +168,7 @@ function seedRipgrepCache(): void {
 }
 
 /** Installs test/harness unless the marker says this lockfile is installed; one run at a time installs. */
-async function ensureHarness(): Promise<void> {
+export async function ensureHarness(): Promise<void> {
   const hash = harnessHash();
   if (harnessInstalled(hash)) return;
   const lock = path.join(
@@ -307,14 +309,14 @@ function killGroup(child: ChildProcess): Promise<void> {
   });
 }
 
-interface CodeServer {
+export interface CodeServer {
   port: number;
   process: ChildProcess;
   exited: Promise<string>;
   lastLines(): string;
 }
 
-async function startCodeServer(dirs: RunDirs, hostEnv: Record<string, string>): Promise<CodeServer> {
+export async function startCodeServer(dirs: RunDirs, hostEnv: Record<string, string>): Promise<CodeServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
@@ -383,7 +385,7 @@ async function startCodeServer(dirs: RunDirs, hostEnv: Record<string, string>): 
 
 // ── the run ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-interface RunDirs {
+export interface RunDirs {
   base: string;
   userData: string;
   extensions: string;
@@ -393,7 +395,7 @@ interface RunDirs {
   hostSummary: string;
 }
 
-function makeRunDirs(): RunDirs {
+export function makeRunDirs(): RunDirs {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'feldera-host-test-'));
   const dirs: RunDirs = {
     base,
@@ -615,6 +617,7 @@ async function runSuite(): Promise<Summary> {
 }
 
 async function main(): Promise<void> {
+  installSignalHandlers();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   let exit = 1;
   try {
