@@ -538,13 +538,13 @@ describe('FelderaClient (real HTTP on loopback)', function () {
     });
 
     it('503 is retried (it is an idempotent GET), then reported', async () => {
-      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineInteractionNotDeployed', 'not deployed', null);
+      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineInteractionUnreachable', 'timed out', null);
       const e = expectError(
         await track(
           client({ retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 } }).fetchSamplyProfile('p', {}),
         ),
       );
-      assert.ok(e.kind === 'feldera' && e.errorCode === 'PipelineInteractionNotDeployed');
+      assert.ok(e.kind === 'feldera' && e.errorCode === 'PipelineInteractionUnreachable');
       assert.strictEqual(srv.requests.length, 3);
       assert.deepStrictEqual(
         log.map((l) => [l.attempt, l.status]),
@@ -554,6 +554,20 @@ describe('FelderaClient (real HTTP on loopback)', function () {
           [3, 503],
         ],
       );
+    });
+
+    it('a 503 that says the pipeline is stopped or suspended is reported at once, not retried', async () => {
+      for (const code of ['PipelineInteractionNotDeployed', 'Suspended']) {
+        srv.requests.length = 0;
+        srv.handler = (_req, res) => felderaError(res, 503, code, 'not deployed', null);
+        const e = expectError(
+          await track(
+            client({ retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 } }).fetchSamplyProfile('p', {}),
+          ),
+        );
+        assert.ok(e.kind === 'feldera' && e.errorCode === code);
+        assert.strictEqual(srv.requests.length, 1, code);
+      }
     });
 
     it('the body streams while the server is still writing, past the per-attempt timeout', async () => {
