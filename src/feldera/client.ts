@@ -459,9 +459,12 @@ export class FelderaClient implements FelderaApi {
     release: () => void,
   ): Readable {
     const out = new PassThrough();
+    // The consumer's own listeners get every error; this one only keeps an error that comes after the consumer
+    // has let go (say the connection breaks just after a failed gzip check) from crashing the extension host.
+    out.on('error', () => undefined);
     let ended = false;
     const onCallerAbort = (): void => {
-      out.destroy(new FelderaStreamError({ kind: 'cancelled' }));
+      if (!out.destroyed) out.destroy(new FelderaStreamError({ kind: 'cancelled' }));
     };
     if (signal?.aborted) queueMicrotask(onCallerAbort);
     signal?.addEventListener('abort', onCallerAbort);
@@ -469,6 +472,7 @@ export class FelderaClient implements FelderaApi {
       ended = true;
     });
     source.on('error', (err) => {
+      if (out.destroyed) return;
       out.destroy(new FelderaStreamError(signal?.aborted ? { kind: 'cancelled' } : this.networkError(err)));
     });
     source.pipe(out);

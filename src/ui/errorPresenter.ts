@@ -16,6 +16,9 @@ export interface ErrorContext {
   action?: string;
 }
 
+/** Network errors that mean an answer started and then stopped, rather than no answer at all. */
+const BROKEN_OFF = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNABORTED']);
+
 const OPEN_LOGS = 'Open Logs';
 const SET_KEY = 'Set API Key…';
 const COLLECT = 'Collect Samply Profile…';
@@ -34,6 +37,10 @@ export function describeError(e: DownloadError, ctx: ErrorContext = {}): string 
       return `${e.message}`;
     case 'filesystem':
       return `Could not save the profile: ${e.message}. Check the "feldera.profiles.folder" setting and folder permissions.`;
+    case 'network':
+      if (e.code && BROKEN_OFF.has(e.code))
+        return `The connection to ${ctx.server ?? 'the server'} broke off${ctx.pipeline ? ` while downloading the profile of ${ctx.pipeline}${hostText(ctx)}` : ''} (${e.message}). Nothing was saved; try again.`;
+      return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
     case 'feldera':
       if (e.status === 401)
         return `The API key was rejected by ${ctx.server ?? 'the server'}${e.message ? ` ("${e.message}")` : ''}. Set a valid key.`;

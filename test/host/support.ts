@@ -90,3 +90,35 @@ export async function serverNode(name: string): Promise<TreeNode> {
 export async function closeAllNotifications(): Promise<void> {
   await vscode.commands.executeCommand('notifications.clearAll');
 }
+
+/**
+ * Waits for a notification containing `text` and returns its text. Reads the notification center rather than the
+ * toasts, which VS Code may hide while other notifications come and go.
+ */
+export async function waitForNotification(text: string, timeoutMs = 10_000): Promise<string> {
+  const { ui } = await import('./ui');
+  await vscode.commands.executeCommand('notifications.showList');
+  try {
+    return (await until<string | undefined>(
+      `a notification with "${text}"`,
+      async () =>
+        (await ui.texts('.notifications-center .notification-list-item', { timeoutMs: 1000 }).catch(() => [])).find(
+          (t) => t.includes(text),
+        ),
+      timeoutMs,
+    )) as string;
+  } finally {
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
+}
+
+/** The texts of every notification in the notification center. */
+export async function notificationTexts(): Promise<string[]> {
+  const { ui } = await import('./ui');
+  await vscode.commands.executeCommand('notifications.showList');
+  try {
+    return await ui.texts('.notifications-center .notification-list-item', { timeoutMs: 2000 }).catch(() => []);
+  } finally {
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
+}

@@ -18,6 +18,7 @@ import {
   setSetting,
   sleep,
   until,
+  waitForNotification,
 } from '../support';
 
 const NAME = /^[a-z-]+-samply-\d{8}T\d{6}Z(-host\d+)?(-\d+)?\.json\.gz$/;
@@ -145,7 +146,7 @@ describe('Samply profiles', function () {
     })) as vscode.Uri[];
     assert.deepStrictEqual(uris, []);
     assert.deepStrictEqual(filesIn(profilesDir()), before, 'no file and no temporary file left');
-    if (ui.available()) await ui.waitFor('.notification-toast', { text: 'Feldera' });
+    if (ui.available()) await waitForNotification('Nothing was saved');
   });
 
   it('cancel from the status bar stops all requests and leaves no file', async () => {
@@ -183,14 +184,14 @@ describe('Samply profiles', function () {
     const uris = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { pipeline: 'fresh' });
     assert.deepStrictEqual(uris, []);
     if (!ui.available()) return;
-    const text = await ui.waitFor('.notification-toast', { text: 'No samply profile' });
+    const text = await waitForNotification('No samply profile');
     assert.match(text, /Collect Samply Profile/);
   });
 
   it('a stopped pipeline gets a clear error naming it', async () => {
     const uris = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { pipeline: 'archive' });
     assert.deepStrictEqual(uris, []);
-    if (ui.available()) await ui.waitFor('.notification-toast', { text: 'archive' });
+    if (ui.available()) await waitForNotification('archive');
   });
 
   it('shows progress and the status bar while waiting (screenshot: progress)', async function () {

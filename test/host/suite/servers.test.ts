@@ -5,7 +5,16 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
-import { closeAllNotifications, extensionApi, setServers, sleep, until, workspaceRoot } from '../support';
+import {
+  closeAllNotifications,
+  extensionApi,
+  notificationTexts,
+  waitForNotification,
+  setServers,
+  sleep,
+  until,
+  workspaceRoot,
+} from '../support';
 
 const KEY_A = 'apikey:' + 'A'.repeat(64) + 'a1'.repeat(32);
 
@@ -77,7 +86,7 @@ describe('Servers and API keys', function () {
     }
     assert.strictEqual(api.registry.list().length, before);
     if (!ui.available()) return;
-    const texts = await ui.texts('.notification-toast');
+    const texts = await notificationTexts();
     assert.ok(
       texts.some((t) => /http/i.test(t)),
       `messages: ${texts.join(' | ')}`,
@@ -91,7 +100,7 @@ describe('Servers and API keys', function () {
     await vscode.commands.executeCommand('feldera.addServer', { url: deadUrl });
     const api = await extensionApi();
     assert.strictEqual(api.registry.find(deadUrl), undefined);
-    if (ui.available()) await ui.waitFor('.notification-toast', { text: 'does not answer' });
+    if (ui.available()) await waitForNotification('does not answer');
   });
 
   it("a workspace's settings cannot add a server (that server receives nothing)", async () => {
@@ -159,7 +168,7 @@ describe('Servers and API keys', function () {
         await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { server: 'A', pipeline: 'orders' });
       await vscode.commands.executeCommand('feldera.refreshPipelines');
       await sleep(1000);
-      const toasts = (await ui.texts('.notification-toast')).filter((t) => /rejected/i.test(t));
+      const toasts = (await notificationTexts()).filter((t) => /rejected/i.test(t));
       assert.strictEqual(toasts.length, 1, `notifications: ${toasts.join(' | ')}`);
       assert.match(toasts[0], /Set API Key/);
     } finally {
