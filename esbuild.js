@@ -3,6 +3,7 @@
 //   node esbuild.js --production minified, no source maps (used by `npm run package`)
 //   node esbuild.js --watch      rebuilds on change; prints the lines VS Code's esbuild problem matcher reads
 const esbuild = require('esbuild');
+const fs = require('fs');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -49,7 +50,6 @@ const targets = [
 ];
 
 // The profile viewer's webview script, if present, is bundled for the browser.
-const fs = require('fs');
 if (fs.existsSync('src/viewer/webview/main.ts')) {
   targets.push({
     ...common,
@@ -62,6 +62,8 @@ if (fs.existsSync('src/viewer/webview/main.ts')) {
 }
 
 async function main() {
+  // A production build ships no source maps: drop any left by a development build.
+  if (production) fs.rmSync('dist', { recursive: true, force: true });
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
