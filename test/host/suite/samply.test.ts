@@ -196,6 +196,7 @@ describe('Samply profiles', function () {
 
   it('shows progress and the status bar while waiting (screenshot: progress)', async function () {
     if (!ui.available()) this.skip();
+    await vscode.commands.executeCommand('workbench.view.extension.feldera');
     const run = vscode.commands.executeCommand('feldera.collectSamplyProfile', {
       pipeline: 'orders',
       durationSeconds: 6,
