@@ -54,14 +54,18 @@ export async function openWithSamply(log: Log, arg: unknown): Promise<void> {
   const COPY = 'Copy Install Command';
   const WEB = 'Open profiler.firefox.com';
   const SUMMARY = 'Open Profile Summary';
-  const pick = await vscode.window.showWarningMessage(
-    `Feldera: samply is not installed (not found on the PATH). Install Feldera's samply (0.13.2 or later) with "${SAMPLY_INSTALL_COMMAND}", ` +
-      `or load the file at profiler.firefox.com ("Load a profile from file").`,
-    COPY,
-    WEB,
-    SUMMARY,
-  );
-  if (pick === COPY) await vscode.env.clipboard.writeText(SAMPLY_INSTALL_COMMAND);
-  if (pick === WEB) await vscode.env.openExternal(vscode.Uri.parse(PROFILER_URL));
-  if (pick === SUMMARY) await vscode.commands.executeCommand('feldera.openProfileSummary', uri);
+  // Not awaited: the command is done once the advice is shown, whatever the user clicks later.
+  void vscode.window
+    .showWarningMessage(
+      `Feldera: samply is not installed (not found on the PATH). Install Feldera's samply (0.13.2 or later) with "${SAMPLY_INSTALL_COMMAND}", ` +
+        `or load the file at profiler.firefox.com ("Load a profile from file").`,
+      COPY,
+      WEB,
+      SUMMARY,
+    )
+    .then(async (pick) => {
+      if (pick === COPY) await vscode.env.clipboard.writeText(SAMPLY_INSTALL_COMMAND);
+      if (pick === WEB) await vscode.env.openExternal(vscode.Uri.parse(PROFILER_URL));
+      if (pick === SUMMARY) await vscode.commands.executeCommand('feldera.openProfileSummary', uri);
+    });
 }

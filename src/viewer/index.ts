@@ -5,15 +5,22 @@ import type { ViewerLog } from './profileDocument';
 
 export { PROFILE_VIEW_TYPE } from './profileEditorProvider';
 
+/** The same viewer, registered as the default editor for profiles saved in `.feldera/profiles`. */
+export const PROFILE_DEFAULT_VIEW_TYPE = 'feldera.samplyProfile.saved';
+
 /** Registers the "Samply Profile" custom editor (viewType `feldera.samplyProfile`). */
 export function registerProfileViewer(context: vscode.ExtensionContext, log?: ViewerLog): vscode.Disposable[] {
   const provider = new ProfileEditorProvider(context.extensionUri, log);
+  const options = {
+    // The webview holds only a summary and restores its own state, so it need not stay alive hidden.
+    webviewOptions: { retainContextWhenHidden: false },
+    supportsMultipleEditorsPerDocument: true,
+  };
+  // Two view types, one provider: "Open With…" for any *.json.gz, and the default editor in the profiles folder
+  // (a custom editor's priority applies to all of its selectors, hence the second type).
   return [
-    vscode.window.registerCustomEditorProvider(PROFILE_VIEW_TYPE, provider, {
-      // The webview holds only a summary and restores its own state, so it need not stay alive hidden.
-      webviewOptions: { retainContextWhenHidden: false },
-      supportsMultipleEditorsPerDocument: true,
-    }),
+    vscode.window.registerCustomEditorProvider(PROFILE_VIEW_TYPE, provider, options),
+    vscode.window.registerCustomEditorProvider(PROFILE_DEFAULT_VIEW_TYPE, provider, options),
   ];
 }
 

@@ -194,22 +194,75 @@ describe('Samply profiles', function () {
     if (ui.available()) await waitForNotification('archive');
   });
 
+  it('keeps the hosts that worked when some fail with "All hosts", and says which failed', async () => {
+    emu.setPipeline({ name: 'partial', deploymentStatus: 'Running', hosts: 3, workers: 6 });
+    for (const ordinal of [0, 2]) {
+      const r = await fetch(`${url}/v0/pipelines/partial/samply_profile?duration_secs=1&ordinal=${ordinal}`, {
+        method: 'POST',
+      });
+      assert.ok(r.ok);
+    }
+    const uris = (await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
+      pipeline: 'partial',
+      ordinal: 'all',
+    })) as vscode.Uri[];
+    assert.deepStrictEqual(
+      uris.map((u) => path.basename(u.fsPath).match(/-host(\d)\./)?.[1]),
+      ['0', '2'],
+    );
+    if (ui.available()) {
+      const text = await waitForNotification('failed');
+      assert.match(text, /2 profile\(s\) saved, but 1 failed/);
+      assert.match(text, /host 1/);
+    }
+  });
+
+  it('asks for pipeline and host with the keyboard when run without arguments', async function () {
+    if (!ui.available()) this.skip();
+    await fetch(`${url}/v0/pipelines/fraud/samply_profile?duration_secs=1&ordinal=1`, { method: 'POST' });
+    const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+    await ui.waitFor('.quick-input-widget', { text: 'Fetch Samply Profile' });
+    await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'fraud' });
+    await ui.type('fraud');
+    await ui.press('Enter');
+    await ui.waitFor('.quick-input-widget', { text: 'All hosts' });
+    await ui.type('Host 1');
+    await ui.press('Enter');
+    const uris = (await run) as vscode.Uri[];
+    assert.strictEqual(uris.length, 1);
+    assert.match(path.basename(uris[0].fsPath), /^fraud-samply-.*-host1\.json\.gz$/);
+  });
+
+  it('"Open with samply" without samply on the PATH says how to get it', async function () {
+    if (!ui.available()) this.skip();
+    const file = filesIn(profilesDir()).find((f) => f.endsWith('.json.gz'))!;
+    await vscode.commands.executeCommand('feldera.openWithSamply', vscode.Uri.file(path.join(profilesDir(), file)));
+    const text = await waitForNotification('samply is not installed');
+    assert.match(text, /cargo install/);
+    assert.match(text, /profiler\.firefox\.com/);
+  });
+
   it('shows progress and the status bar while waiting (screenshot: progress)', async function () {
     if (!ui.available()) this.skip();
     await vscode.commands.executeCommand('workbench.view.extension.feldera');
+    await vscode.commands.executeCommand('notifications.hideList');
+    await sleep(300);
     const run = vscode.commands.executeCommand('feldera.collectSamplyProfile', {
       pipeline: 'orders',
       durationSeconds: 6,
     });
     const bar = await ui.waitFor('#workbench\\.parts\\.statusbar', { text: 's left' });
     assert.match(bar, /Feldera: profile orders · \d+ s left/);
-    const toast = await ui.waitFor('.notification-toast', { text: 'waiting for samply' });
+    // A progress notification shows as a toast, or in the notification center when that is open.
+    const toast = await ui.waitFor('.notification-toast, .notifications-center .notification-list-item', {
+      text: 'waiting for samply',
+    });
     assert.match(toast, /collecting 6 s samply profile of orders/);
     assert.match(toast, /\d+ s left/);
     await ui.screenshot('progress');
     const uris = (await run) as vscode.Uri[];
     assert.strictEqual(uris.length, 1);
-    await ui.waitFor('.notification-toast', { text: 'saved' });
+    await waitForNotification('saved');
     await ui.screenshot('saved');
   });
 });

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as vscode from 'vscode';
+import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
 import { extensionApi, workspaceRoot } from '../support';
 
@@ -34,14 +35,34 @@ describe('Samply profile viewer', function () {
     await ui.screenshot('profile');
   });
 
+  it('is the default editor for profiles saved in .feldera/profiles', async () => {
+    const fixture = path.join(FIXTURES, 'agave-bench-shred-v55-linux.json.gz');
+    const dir = path.join(workspaceRoot(), '.feldera', 'profiles');
+    fs.mkdirSync(dir, { recursive: true });
+    const saved = path.join(dir, 'viewer-default-samply-20260101T000000Z.json.gz');
+    // A profile like the ones the extension saves: the emulator's v57 profile if the fixture is absent.
+    fs.writeFileSync(
+      saved,
+      fs.existsSync(fixture) ? fs.readFileSync(fixture) : FelderaEmulator.smallProfileBytes('viewer-default', 0, 1),
+    );
+    try {
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(saved));
+      const top = await ui.frameText('#top-self tbody tr:first-child td:first-child', WEBVIEW);
+      assert.ok(top.trim().length > 0, 'the Samply Profile editor opened and shows a top function');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(saved, { force: true });
+    }
+  });
+
   it('shows a clear message and "Open with samply" for a file that is not a profile', async () => {
     const bad = path.join(workspaceRoot(), 'not-a-profile.json.gz');
     fs.writeFileSync(bad, zlib.gzipSync(Buffer.from('<html>proxy error</html>')));
     try {
       await vscode.commands.executeCommand('feldera.openProfileSummary', vscode.Uri.file(bad));
-      const msg = await ui.frameText('#error-message', WEBVIEW);
+      const msg = await ui.frameText('#error-message', { ...WEBVIEW, hasText: 'JSON' });
       assert.match(msg, /JSON/i);
-      const button = await ui.frameText('#open-samply', WEBVIEW);
+      const button = await ui.frameText('#open-samply', { ...WEBVIEW, hasText: 'samply' });
       assert.match(button, /samply/i);
     } finally {
       fs.rmSync(bad, { force: true });
