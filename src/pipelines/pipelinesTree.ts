@@ -101,6 +101,17 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
   }
 
+  /** Tooltips are built when hovered, not for every pipeline on every refresh (10,000 pipelines stay fast). */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'pipeline' && !item.tooltip) {
+      const info = this.model.pipeline(node.server.url, node.name) ?? { name: node.name };
+      item.tooltip = new vscode.MarkdownString(
+        pipelineTooltipMarkdown(info, this.model.hosts(node.server.url, node.name)),
+      );
+    }
+    return item;
+  }
+
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'pipeline') return this.serverNode(node.server);
     if (node.kind === 'host') return this.pipelineNode(node.server, node.pipeline);
@@ -191,7 +202,6 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     item.id = node.id;
     item.description = p.description + (hosts !== undefined && hosts > 1 ? ` · ${hosts} hosts` : '');
     item.iconPath = new vscode.ThemeIcon(p.icon, p.color ? new vscode.ThemeColor(p.color) : undefined);
-    item.tooltip = new vscode.MarkdownString(pipelineTooltipMarkdown(info, hosts));
     item.contextValue = pipelineContextValue(info, hosts);
     item.accessibilityInformation = { label: `${node.name}, ${p.description}` };
     return item;

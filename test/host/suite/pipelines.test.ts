@@ -3,7 +3,7 @@ import assert from 'assert';
 import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
-import { children, serverNode, setServers, setSetting, sleep, treeItem, until } from '../support';
+import { children, extensionApi, serverNode, setServers, setSetting, sleep, treeItem, until } from '../support';
 import type { TreeNode } from '../../../src/pipelines/treeNodes';
 
 describe('Pipelines view', function () {
@@ -54,7 +54,9 @@ describe('Pipelines view', function () {
     assert.strictEqual(p.get('orders')!.item.description, 'Running');
     assert.strictEqual((p.get('orders')!.item.iconPath as vscode.ThemeIcon).id, 'pass-filled');
     assert.strictEqual((p.get('broken-sql')!.item.iconPath as vscode.ThemeIcon).id, 'error');
-    const tip = p.get('orders')!.item.tooltip as vscode.MarkdownString;
+    const api = await extensionApi();
+    const resolved = api.view.provider.resolveTreeItem(p.get('orders')!.item, p.get('orders')!.node);
+    const tip = resolved.tooltip as vscode.MarkdownString;
     assert.match(tip.value, /Program status: Success/);
     assert.match(tip.value, /Deployment status: Running/);
   });

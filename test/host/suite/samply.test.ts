@@ -150,10 +150,12 @@ describe('Samply profiles', function () {
   });
 
   it('cancel from the status bar stops all requests and leaves no file', async () => {
+    // Its own pipeline: the cancelled collection goes on on the server, and would make later tests wait.
+    emu.setPipeline({ name: 'slow', deploymentStatus: 'Running' });
     const before = filesIn(profilesDir());
     const api = await extensionApi();
     const run = vscode.commands.executeCommand('feldera.collectSamplyProfile', {
-      pipeline: 'orders',
+      pipeline: 'slow',
       durationSeconds: 20,
     });
     await until('the status bar to show the fetch', () => api.statusBar.list().length === 1);
