@@ -14,6 +14,7 @@ import {
   checkChromium,
   cleanup,
   CHROMIUM,
+  CHROMIUM_ARGS,
   ensureHarness,
   makeRunDirs,
   onCleanup,
@@ -104,15 +105,7 @@ async function check(url: string): Promise<void> {
   const b = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   onCleanup('chromium', () => b.close());
   const page = await b.newPage({ viewport: { width: 1400, height: 900 } });

@@ -41,6 +41,16 @@ const CODE_SERVER = path.join(HARNESS, 'node_modules', 'code-server', 'out', 'no
 export const PLAYWRIGHT = path.join(HARNESS, 'node_modules', 'playwright-core');
 const HARNESS_MARKER = path.join(HARNESS, 'node_modules', '.feldera-harness-installed');
 export const CHROMIUM = process.env.FELDERA_CHROMIUM || '/usr/bin/chromium';
+/** Headless chromium on these machines: no sandbox as root, and no background traffic to the closed network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const APT = 'apt-get update && apt-get install -y chromium ripgrep build-essential libkrb5-dev';
 const CODE_SERVER_LOG = path.join(ARTIFACTS, 'code-server.log');
 const INSTALL_LOG = path.join(ARTIFACTS, 'harness-install.log');
@@ -551,15 +561,7 @@ async function runSuite(): Promise<Summary> {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   onCleanup('chromium', () => browser.close());
   log(`chromium started in ${seconds(Date.now() - started)}`);
