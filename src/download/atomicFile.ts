@@ -260,10 +260,17 @@ class GzipCheck {
       // zlib stops at zero padding after a member and would silently ignore whatever follows.
       if (this.ended) throw this.trailing(chunk.length);
       this.fed += chunk.length;
-      await Promise.race([
-        this.failed,
-        new Promise<void>((resolve, reject) => this.z.write(chunk, (e) => (e ? reject(this.error ?? e) : resolve()))),
-      ]);
+      // One waiter per chunk, settled by the write callback or by a zlib error: racing each write against the
+      // long-lived `failed` promise would leave a reaction on it per chunk (memory growing with the download).
+      await new Promise<void>((resolve, reject) => {
+        const onError = () => reject(this.error);
+        this.z.once('error', onError);
+        this.z.write(chunk, (e) => {
+          this.z.off('error', onError);
+          if (e || this.error) reject(this.error ?? e);
+          else resolve();
+        });
+      });
     }
   }
 
