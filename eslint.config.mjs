@@ -8,6 +8,9 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
+      // `import vscode = require('vscode')`: esbuild then emits a plain require instead of copying the whole API
+      // namespace per file (`import * as`), which cost ~10 ms of activation.
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       'no-console': 'off',
     },
   },

@@ -1,5 +1,5 @@
 // Wiring only: build the parts, register them, push their disposables.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { normalizeServerUrl } from './feldera/url';
 import { openWithSamply } from './commands/openWithSamply';
 import { registerCommand } from './commands/registerCommand';
@@ -17,6 +17,7 @@ import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
 
 export function activate(context: vscode.ExtensionContext) {
+  const activateStart = performance.now();
   const envHost = process.env.FELDERA_HOST ? normalizeServerUrl(process.env.FELDERA_HOST) : undefined;
   const envKey =
     envHost?.ok && process.env.FELDERA_API_KEY
@@ -63,8 +64,12 @@ export function activate(context: vscode.ExtensionContext) {
     registerCommand('feldera.showLogs', () => log.show(), log),
     ...registerProfileViewer(context, log),
   );
-  const loadStart = (globalThis as { __felderaBundleLoadStart?: number }).__felderaBundleLoadStart;
-  const activationMs = loadStart === undefined ? undefined : performance.now() - loadStart;
+  // Loading the bundle plus activate() itself (see esbuild.js's banner and footer); the benchmark reads it.
+  const marks = globalThis as { __felderaBundleLoadStart?: number; __felderaBundleLoadEnd?: number };
+  const activationMs =
+    marks.__felderaBundleLoadStart === undefined || marks.__felderaBundleLoadEnd === undefined
+      ? undefined
+      : marks.__felderaBundleLoadEnd - marks.__felderaBundleLoadStart + (performance.now() - activateStart);
   log.info(`Feldera activated in ${activationMs?.toFixed(1) ?? '?'} ms: ${registry.list().length} server(s)`);
 
   // For the extension-host tests and the benchmark: the parts they observe.

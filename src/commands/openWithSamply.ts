@@ -1,7 +1,7 @@
 // "Open with samply": runs `samply load <file>` in a terminal, or explains how to get samply.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Log } from '../ui/log';
 
 export const SAMPLY_INSTALL_COMMAND = 'cargo install --locked --git https://github.com/feldera/samply samply';

@@ -1,6 +1,6 @@
 // Every command goes through here: it is logged, and an unexpected failure becomes one error notification with
 // "Open Logs" instead of a silent rejection.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Log } from '../ui/log';
 
 export function registerCommand(id: string, handler: (...args: unknown[]) => unknown, log: Log): vscode.Disposable {

@@ -1,7 +1,7 @@
 // Fetch Samply Profile and Collect Samply Profile…: pick a target, run one fetch per host with a cancellable
 // progress notification and the status-bar summary, then offer the saved files.
 import * as path from 'path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { collectSamplyProfileToFolder, fetchSamplyProfileToFolder } from '../download/samplyFetcher';
 import type { DownloadError, DownloadResult, FetchProgress } from '../download/types';
 import type { ServerConnections } from '../servers/connections';

@@ -1,5 +1,5 @@
 // Works out what to profile from a command argument, or asks: pipeline, host, duration, target folder.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeApiError } from '../feldera/errors';
 import type { ApiError } from '../feldera/types';
 import type { PipelinesModel } from '../pipelines/pipelinesModel';

@@ -1,6 +1,6 @@
 // Add Server…, Remove Server, Set API Key…, Forget API Key. Nothing is saved until every step has succeeded:
 // cancelling at any point changes nothing.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeApiError } from '../feldera/errors';
 import { inspectToken } from '../feldera/token';
 import { isLoopbackHost, normalizeServerUrl } from '../feldera/url';

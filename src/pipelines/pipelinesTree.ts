@@ -1,6 +1,6 @@
 // Maps the model to tree items. Item objects are kept per id, so selection and expansion survive refreshes and
 // change events name only the items that changed.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeApiError } from '../feldera/errors';
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerEntry, ServerRegistry } from '../servers/serverRegistry';

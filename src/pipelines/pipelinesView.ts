@@ -1,5 +1,5 @@
 // The Pipelines view: tree provider + auto-refresh while visible + context keys for the welcome content.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerRegistry } from '../servers/serverRegistry';
 import type { PipelinesModel } from './pipelinesModel';

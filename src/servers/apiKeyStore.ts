@@ -1,6 +1,6 @@
 // API keys in SecretStorage, one entry per server origin. FELDERA_API_KEY is used (never stored) for the
 // FELDERA_HOST server while no key is saved for it.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 const PREFIX = 'feldera.apiKey:';
 

@@ -1,5 +1,5 @@
 // The configured Feldera servers: user settings only (never a workspace's), or FELDERA_HOST when none is configured.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { normalizeServerUrl } from '../feldera/url';
 
 export interface ServerEntry {

@@ -1,6 +1,6 @@
 // Turns an error value into one notification that says what happened and what to do next.
 // A rejected key is reported once per server until its key changes, never as a flood.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeApiError } from '../feldera/errors';
 import type { ApiError } from '../feldera/types';
 import type { DownloadError } from '../download/types';

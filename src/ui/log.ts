@@ -1,6 +1,6 @@
 // The "Feldera" LogOutputChannel. Everything written here passes through `redact`, so a key that reaches a message
 // by accident is still never written.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { RequestLogEntry } from '../feldera/types';
 
 export interface Log {

@@ -1,6 +1,6 @@
 // One status-bar item that summarises every running profile fetch; visible only while something runs.
 // Clicking it offers to cancel each fetch, or all of them.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 export interface RunningFetch {
   readonly id: number;

@@ -1,5 +1,5 @@
 // The profile viewer's entry points for extension.ts.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { ProfileEditorProvider, PROFILE_VIEW_TYPE } from './profileEditorProvider';
 import type { ViewerLog } from './profileDocument';
 

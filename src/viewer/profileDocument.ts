@@ -1,7 +1,7 @@
 // One opened profile file. It starts loading when opened and keeps the model while any editor shows
 // it, so a second editor on the same file, or a webview reloaded after being hidden, costs nothing.
 import * as path from 'path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import {
   readProfileModel,
   readProfileModelFromBytes,

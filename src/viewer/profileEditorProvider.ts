@@ -1,7 +1,7 @@
 // The "Samply Profile" custom editor: a read-only view of a samply profile. The document reads and
 // aggregates the file in the extension host; each editor's webview asks for summaries of a thread
 // selection and renders them.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { ProfileDocument, type LoadState, type ViewerLog } from './profileDocument';
 import { viewerHtml, webviewRoots } from './html';
 import { parseWebviewMessage, TOP_N, type HostMessage, type WebviewMessage } from './protocol';
