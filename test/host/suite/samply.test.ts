@@ -235,6 +235,35 @@ describe('Samply profiles', function () {
     assert.match(path.basename(uris[0].fsPath), /^fraud-samply-.*-host1\.json\.gz$/);
   });
 
+  it('asks for the duration, validating a custom one (1..3600 s)', async function () {
+    if (!ui.available()) this.skip();
+    emu.setPipeline({ name: 'timed', deploymentStatus: 'Running' });
+    const run = vscode.commands.executeCommand('feldera.collectSamplyProfile', { pipeline: 'timed' });
+    await ui.waitFor('.quick-input-widget', { text: '300 s' });
+    const choices = await ui.texts('.quick-input-list .monaco-list-row');
+    const labels = ['30 s', '60 s', '120 s', '300 s', 'Custom…'];
+    assert.strictEqual(choices.length, labels.length, `choices: ${choices.join(' | ')}`);
+    labels.forEach((l, k) => assert.ok(choices[k].startsWith(l), `choice ${k} is "${choices[k]}", not "${l}"`));
+    assert.match(choices[0], /default/, 'the configured default (30 s) is marked');
+    await ui.type('Custom');
+    await ui.press('Enter');
+    await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
+    await ui.press('Control+A');
+    await ui.type('0');
+    await ui.waitFor('.quick-input-widget', { text: 'A whole number from 1 to 3600' });
+    await ui.press('Enter'); // refused while invalid
+    await ui.press('Control+A');
+    await ui.type('1');
+    await ui.press('Enter');
+    const uris = (await run) as vscode.Uri[];
+    assert.strictEqual(uris.length, 1);
+    const post = emu.requests.filter((r) => r.method === 'POST' && r.path === '/v0/pipelines/timed/samply_profile');
+    assert.deepStrictEqual(
+      post.map((r) => r.query.duration_secs),
+      ['1'],
+    );
+  });
+
   it('"Open with samply" without samply on the PATH says how to get it', async function () {
     if (!ui.available()) this.skip();
     const file = filesIn(profilesDir()).find((f) => f.endsWith('.json.gz'))!;
