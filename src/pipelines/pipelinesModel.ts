@@ -129,7 +129,7 @@ export class PipelinesModel {
     if (!r.ok) {
       this.states.set(server.url, { kind: 'error', error: r.error, at: Date.now() });
       const same = before.kind === 'error' && JSON.stringify(before.error) === JSON.stringify(r.error);
-      if (!same) this.emit({ serverUrl: server.url, server: true, pipelines: [] });
+      if (!same && before.kind !== 'idle') this.emit({ serverUrl: server.url, server: true, pipelines: [] });
       return;
     }
     if (!this.versions.has(server.url)) {
@@ -138,6 +138,8 @@ export class PipelinesModel {
     }
     const next = new Map(r.value.map((p) => [p.name, p] as const));
     this.states.set(server.url, { kind: 'ok', pipelines: next, at: Date.now() });
+    // A first load changes nothing anyone has drawn yet (the tree waits for it before drawing the server).
+    if (before.kind === 'idle') return;
     if (before.kind !== 'ok') {
       this.emit({ serverUrl: server.url, server: true, pipelines: [] });
       return;

@@ -73,7 +73,11 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
           arguments: ['feldera.servers'],
         }),
       );
-      return [...this.registry.list().map((s) => this.serverNode(s)), ...problems];
+      // First load before the servers are drawn: their items then show the version (or the error) at once, and no
+      // change event has to reach VS Code while it is still resolving their children (it can drop them then).
+      const servers = this.registry.list();
+      await Promise.all(servers.map((s) => this.model.ensureLoaded(s.url)));
+      return [...servers.map((s) => this.serverNode(s)), ...problems];
     }
     if (element.kind === 'server') return this.serverChildren(element.server);
     if (element.kind === 'pipeline') return this.pipelineChildren(element);

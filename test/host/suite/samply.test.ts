@@ -19,6 +19,7 @@ import {
   sleep,
   until,
   waitForNotification,
+  workspaceRoot,
 } from '../support';
 
 const NAME = /^[a-z-]+-samply-\d{8}T\d{6}Z(-host\d+)?(-\d+)?\.json\.gz$/;
@@ -179,6 +180,23 @@ describe('Samply profiles', function () {
     ])) as vscode.Uri[][];
     assert.notStrictEqual(a[0].fsPath, b[0].fsPath);
     assert.strictEqual(filesIn(profilesDir()).length, before.length + 2);
+  });
+
+  it('never writes outside the profiles folder, whatever the pipeline is called', async () => {
+    const name = '../../escape:me';
+    emu.setPipeline({ name, deploymentStatus: 'Running' });
+    // Every folder a "../" in the name could reach: .feldera, the workspace folder, and the folder above it.
+    fs.mkdirSync(profilesDir(), { recursive: true });
+    const above = [path.dirname(profilesDir()), workspaceRoot(), path.dirname(workspaceRoot())];
+    const before = above.map(filesIn);
+    const uris = (await vscode.commands.executeCommand('feldera.collectSamplyProfile', {
+      pipeline: name,
+      durationSeconds: 1,
+    })) as vscode.Uri[];
+    assert.strictEqual(uris.length, 1);
+    assert.strictEqual(path.dirname(uris[0].fsPath), profilesDir());
+    assert.match(path.basename(uris[0].fsPath), /^[^/\\:]+-samply-\d{8}T\d{6}Z\.json\.gz$/);
+    assert.deepStrictEqual(above.map(filesIn), before, 'something was written outside the profiles folder');
   });
 
   it('a pipeline without a profile yet offers "Collect Samply Profile…"', async () => {
