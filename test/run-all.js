@@ -39,7 +39,7 @@ function addLevel(name, counts) {
 }
 
 function mochaLevel(name, cmd, args, env = {}, timeoutMs) {
-  const summary = path.join(os.tmpdir(), `feldera-${name}-${process.pid}.json`);
+  const summary = path.join(os.tmpdir(), `feldera-${name.replace(/\W+/g, '-')}-${process.pid}.json`);
   fs.rmSync(summary, { force: true });
   console.log(`\n── ${name} tests`);
   const ok = run(cmd, args, { env: { MOCHA_SUMMARY_FILE: summary, ...env }, timeoutMs });
@@ -98,7 +98,18 @@ if (!built) {
     ]);
   }
   if (!only || only === 'host') {
-    mochaLevel('host', node, [path.join(root, 'out', 'test', 'host', 'runHeadless.js')], {}, 15 * 60 * 1000);
+    const runHeadless = path.join(root, 'out', 'test', 'host', 'runHeadless.js');
+    mochaLevel('host', node, [runHeadless], {}, 15 * 60 * 1000);
+    // The same real VS Code opened on other workspaces: no folder at all, and two folders.
+    for (const layout of ['empty', 'multiroot']) {
+      mochaLevel(
+        `host (${layout})`,
+        node,
+        [runHeadless],
+        { FELDERA_HOST_TEST_LAYOUT: layout, FELDERA_HOST_TEST_SUITE: `layouts/${layout}` },
+        5 * 60 * 1000,
+      );
+    }
     // The README's main command: the demo URL answers and the extension lists the demo pipelines.
     console.log('\n── demo check: node out/test/demo/demo.js --check');
     const demoOk = run(node, [path.join(root, 'out', 'test', 'demo', 'demo.js'), '--check'], {

@@ -57,7 +57,7 @@ export function run(): Promise<void> {
   const grep = process.env.FELDERA_HOST_TEST_GREP;
   if (grep) mocha.grep(grep);
 
-  const files = testFiles(path.join(__dirname, 'suite'));
+  const files = testFiles(path.join(__dirname, process.env.FELDERA_HOST_TEST_SUITE || 'suite'));
   if (files.length === 0) {
     const message = `no test files under ${path.join(__dirname, 'suite')}: run "npx tsc -p tsconfig.test.json"`;
     writeSummary(summaryFile, message);

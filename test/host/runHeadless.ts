@@ -7,6 +7,8 @@
 // Environment:
 //   MOCHA_SUMMARY_FILE            where to write {passed, failed, skipped, failures[], skippedTitles[]} (test/run-all.js)
 //   FELDERA_HOST_TEST_GREP        mocha grep for the suite
+//   FELDERA_HOST_TEST_LAYOUT      folder (default), empty (no folder) or multiroot; with FELDERA_HOST_TEST_SUITE
+//   FELDERA_HOST_TEST_SUITE       the folder of suites under out/test/host (default: suite)
 //   FELDERA_HOST_TEST_TIMEOUT_MS  bound on the whole run once the harness is installed (default 10 min)
 //   FELDERA_HOST_TEST_SETTINGS    JSON object merged into the user settings the run starts with
 //   FELDERA_HOST_TEST_KEEP=1      keep the temporary user-data and workspace folders (their path is printed)
@@ -326,6 +328,22 @@ export interface CodeServer {
   lastLines(): string;
 }
 
+/**
+ * What the window opens (FELDERA_HOST_TEST_LAYOUT): `folder` (default) one folder; `empty` no folder at all;
+ * `multiroot` a .code-workspace with two folders, `one` and `two`, inside the run's workspace directory.
+ */
+function workspaceQuery(workspace: string): string {
+  const layout = process.env.FELDERA_HOST_TEST_LAYOUT ?? 'folder';
+  if (layout === 'empty') return 'ew=true';
+  if (layout === 'multiroot') {
+    for (const f of ['one', 'two']) fs.mkdirSync(path.join(workspace, f), { recursive: true });
+    const file = path.join(workspace, 'two-folders.code-workspace');
+    fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'one' }, { path: 'two' }] }));
+    return `workspace=${encodeURIComponent(file)}`;
+  }
+  return `folder=${encodeURIComponent(workspace)}`;
+}
+
 export async function startCodeServer(dirs: RunDirs, hostEnv: Record<string, string>): Promise<CodeServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -584,7 +602,7 @@ async function runSuite(): Promise<Summary> {
     ['extensionTestsPath', `${remote}${path.join(__dirname, 'index')}`],
   ];
   const url =
-    `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(dirs.workspace)}` +
+    `http://127.0.0.1:${server.port}/?${workspaceQuery(dirs.workspace)}` +
     `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   await page.goto(url, { timeout: START_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
   log(`workbench opened in ${seconds(Date.now() - started)}; running the suite`);
