@@ -97,7 +97,6 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
         item.tooltip = node.detail ?? node.label;
-        item.description = node.detail && node.detail !== node.label ? undefined : undefined;
         item.command = node.command;
         item.contextValue = node.contextValue ?? 'message';
         return item;

@@ -49,11 +49,6 @@ export class ProfileStatusBar implements vscode.Disposable {
     return [...this.running.values()];
   }
 
-  /** The text shown, for tests and screenshots. */
-  get text(): string {
-    return this.item.text;
-  }
-
   private render(): void {
     const all = [...this.running.values()];
     if (all.length === 0) {
