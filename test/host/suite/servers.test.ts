@@ -7,6 +7,8 @@ import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
 import {
   closeAllNotifications,
+  serverNode,
+  treeItem,
   extensionApi,
   notificationTexts,
   waitForNotification,
@@ -158,6 +160,37 @@ describe('Servers and API keys', function () {
       `no Feldera log among ${files.join(', ')}`,
     );
     for (const f of files) assert.ok(!fs.readFileSync(f, 'utf8').includes(KEY_A.slice(7, 40)), `${f} contains the key`);
+  });
+
+  it('warns before a key would go over plain http to another machine, and saves nothing unless accepted', async function () {
+    if (!ui.available()) this.skip();
+    // A reserved name that never resolves: no traffic leaves this machine whatever happens.
+    await setServers([{ name: 'far', url: 'http://feldera.invalid:8080' }]);
+    try {
+      const setting = vscode.commands.executeCommand('feldera.setApiKey', 'far');
+      await ui.waitFor('.quick-input-widget', { text: 'API key for far' });
+      await ui.type(KEY_A);
+      await ui.press('Enter');
+      // A modal warning. In an extension-test window VS Code refuses modal dialogs and reports their content
+      // instead, which is as good as declining: either way the question is seen here.
+      const warning = await ui.waitFor('.monaco-dialog-box, .notification-toast', { text: 'unencrypted' });
+      assert.match(warning, /feldera\.invalid:8080 is reached over plain http/);
+      if (
+        await ui.texts('.monaco-dialog-box', { timeoutMs: 500 }).then(
+          (t) => t.length > 0,
+          () => false,
+        )
+      )
+        await ui.press('Escape');
+      await setting;
+      const far = await serverNode('far');
+      assert.doesNotMatch(String((await treeItem(far)).contextValue), /hasKey/, 'a key was saved without consent');
+    } finally {
+      await setServers([
+        { name: 'A', url: urlA },
+        { name: 'B', url: urlB },
+      ]);
+    }
   });
 
   it('a rejected key shows one notification with "Set API Key…", not one per request', async function () {
