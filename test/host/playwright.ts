@@ -10,6 +10,7 @@ export interface PwLocator {
   allInnerTexts(): Promise<string[]>;
   click(options?: { timeout?: number; button?: 'left' | 'right' | 'middle'; clickCount?: number }): Promise<void>;
   hover(options?: { timeout?: number }): Promise<void>;
+  fill(value: string, options?: { timeout?: number }): Promise<void>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
 }
 

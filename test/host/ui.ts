@@ -119,6 +119,11 @@ export const ui = {
     await call('press', { key });
   },
 
+  /** Sets the value of the first input matching `selector` at once, as a paste would. */
+  async fill(selector: string, text: string, opts: WaitOptions = {}): Promise<void> {
+    await call('fill', { selector, text, ...opts });
+  },
+
   /** Types text into whatever has focus (a quick input, say). */
   async type(text: string): Promise<void> {
     await call('type', { text });

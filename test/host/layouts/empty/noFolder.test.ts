@@ -31,8 +31,7 @@ describe('No folder open', function () {
       durationSeconds: 1,
     });
     await ui.waitFor('.quick-input-widget', { text: 'where should the profile go' });
-    await ui.press('Control+A');
-    await ui.type(target + '/');
+    await ui.fill('.quick-input-widget input', target + '/');
     await ui.waitFor('.quick-input-widget', { text: 'Save Profiles Here' });
     await ui.click('.quick-input-widget .monaco-button', { hasText: 'Save Profiles Here' });
     const uris = (await run) as vscode.Uri[];
