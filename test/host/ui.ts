@@ -124,6 +124,11 @@ export const ui = {
     await call('fill', { selector, text, ...opts });
   },
 
+  /** The current value of the first input matching `selector`. */
+  async value(selector: string, opts: WaitOptions = {}): Promise<string> {
+    return (await call<{ text: string }>('value', { selector, ...opts })).text;
+  },
+
   /** Types text into whatever has focus (a quick input, say). */
   async type(text: string): Promise<void> {
     await call('type', { text });

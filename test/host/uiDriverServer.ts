@@ -125,6 +125,13 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await pageOf().keyboard.type(str(body, 'text'));
       return { ok: true };
     },
+    async value(body) {
+      return {
+        text: await match(pageOf(), str(body, 'selector'), '')
+          .first()
+          .inputValue({ timeout: timeoutOf(body) }),
+      };
+    },
     /** Sets an input's whole value at once (typing key by key races inputs that complete as you type). */
     async fill(body) {
       await match(pageOf(), str(body, 'selector'), '')

@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../../emulator/emulator';
 import { ui } from '../../ui';
-import { setServers } from '../../support';
+import { setServers, sleep } from '../../support';
 
 describe('No folder open', function () {
   this.timeout(60_000);
@@ -31,7 +31,16 @@ describe('No folder open', function () {
       durationSeconds: 1,
     });
     await ui.waitFor('.quick-input-widget', { text: 'where should the profile go' });
-    await ui.fill('.quick-input-widget input', target + '/');
+    // The dialog fills in its start folder (home) and lists it a moment after it opens: only then set the path.
+    await ui.waitFor('.quick-input-list .monaco-list-row', { text: '..' });
+    // It may still rewrite the value once: set it until it stays.
+    const input = '.quick-input-widget input';
+    for (let tries = 0; tries < 10; tries++) {
+      await ui.fill(input, target + '/');
+      await sleep(300);
+      if ((await ui.value(input)) === target + '/') break;
+    }
+    assert.strictEqual(await ui.value(input), target + '/');
     await ui.waitFor('.quick-input-widget', { text: 'Save Profiles Here' });
     await ui.click('.quick-input-widget .monaco-button', { hasText: 'Save Profiles Here' });
     const uris = (await run) as vscode.Uri[];
