@@ -761,11 +761,17 @@ describe('FelderaClient (real HTTP on loopback)', function () {
     it('a POST is retried on ECONNREFUSED only, and reaches a server that comes up', async () => {
       const port = await closedPort();
       const late = http.createServer((_req, res) => res.writeHead(202).end());
-      setTimeout(() => late.listen(port, '127.0.0.1'), 120);
+      // The server comes up once the first attempt has been refused (not after a fixed delay: on a loaded machine
+      // every retry could fall before a timer fires). Nine jittered waits of up to 200–400 ms leave ample time.
+      let listening: Promise<void> | undefined;
       try {
         const c = client({
           baseUrl: `http://127.0.0.1:${port}`,
-          retry: { deadlineMs: 3000, initialDelayMs: 20, maxDelayMs: 40 },
+          retry: { deadlineMs: 5000, initialDelayMs: 200, maxDelayMs: 400, maxAttempts: 10 },
+          onRequest: (e) => {
+            log.push(e);
+            listening ??= new Promise((resolve) => late.listen(port, '127.0.0.1', resolve));
+          },
         });
         const r = await track(c.startSamplyProfile('p', { durationSecs: 1 }));
         assert.deepStrictEqual(expectOk(r), { state: 'started', status: 202 });
