@@ -110,6 +110,8 @@ if (!built) {
         5 * 60 * 1000,
       );
     }
+    // What survives a window reload (API keys): the suite runs twice, with a reload in between.
+    mochaLevel('host (reload)', node, [runHeadless], { FELDERA_HOST_TEST_SUITE: 'reload' }, 5 * 60 * 1000);
     // The README's main command: the demo URL answers and the extension lists the demo pipelines.
     console.log('\n── demo check: node out/test/demo/demo.js --check');
     const demoOk = run(node, [path.join(root, 'out', 'test', 'demo', 'demo.js'), '--check'], {

@@ -40,6 +40,7 @@ export interface PwPage extends PwFrame {
     url: string,
     options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' },
   ): Promise<unknown>;
+  reload(options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<unknown>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };

@@ -14,8 +14,10 @@
 //   FELDERA_HOST_TEST_KEEP=1      keep the temporary user-data and workspace folders (their path is printed)
 //   FELDERA_TEST_ARTIFACTS        screenshots and logs (default <repo>/test-artifacts)
 //   FELDERA_CHROMIUM              the browser (default /usr/bin/chromium)
-// Inside the extension host the suite sees MOCHA_SUMMARY_FILE (its own), FELDERA_UI_DRIVER (./ui.ts) and
-// FELDERA_TEST_ARTIFACTS; FELDERA_HOST and FELDERA_API_KEY are removed so that no server is configured.
+// Inside the extension host the suite sees MOCHA_SUMMARY_FILE (its own), FELDERA_UI_DRIVER (./ui.ts),
+// FELDERA_TEST_ARTIFACTS and FELDERA_HOST_TEST_STATE_DIR, a folder that lives as long as the run: a suite that writes
+// `reload-window` there gets the window reloaded once it ends, and runs again (to test what survives a reload).
+// FELDERA_HOST and FELDERA_API_KEY are removed so that no server is configured.
 //
 // Every way this can go wrong (missing chromium, failed install, code-server not starting, a hang, a signal) ends
 // in a failing summary and exit code 1, with code-server and chromium stopped.
@@ -29,6 +31,7 @@ import type { PwBrowser, PwChromium, PwConsoleMessage, PwPage } from './playwrig
 import {
   ARTIFACTS,
   failureSummary,
+  mergeSummaries,
   readHostSummary,
   ROOT,
   seedUserSettings,
@@ -58,6 +61,9 @@ const CODE_SERVER_LOG = path.join(ARTIFACTS, 'code-server.log');
 const INSTALL_LOG = path.join(ARTIFACTS, 'harness-install.log');
 const RUN_TIMEOUT_MS = positiveNumber(process.env.FELDERA_HOST_TEST_TIMEOUT_MS, 10 * 60_000);
 const START_TIMEOUT_MS = 60_000;
+/** The file (in FELDERA_HOST_TEST_STATE_DIR) by which a suite asks for a window reload and another pass. */
+const RELOAD_REQUEST = 'reload-window';
+const MAX_PASSES = 3;
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 // @vscode/ripgrep, inside code-server 4.100.3, downloads rg from GitHub unless its cache holds the tarball.
 const RIPGREP_CACHE = path.join(os.tmpdir(), 'vscode-ripgrep-cache-1.15.11');
@@ -564,6 +570,7 @@ async function runSuite(): Promise<Summary> {
 
   const server = await startCodeServer(dirs, {
     MOCHA_SUMMARY_FILE: dirs.hostSummary,
+    FELDERA_HOST_TEST_STATE_DIR: dirs.base,
     FELDERA_UI_DRIVER: driver.url,
     FELDERA_TEST_ARTIFACTS: ARTIFACTS,
   });
@@ -588,8 +595,8 @@ async function runSuite(): Promise<Summary> {
   const consoleWritten = forwardConsole(page);
   onCleanup('console', consoleWritten);
 
+  // Each pass of the suite ends with codeAutomationExit(code); a page reload starts the next pass.
   let exitCode: ((code: number) => void) | undefined;
-  const exited = new Promise<number>((resolve) => (exitCode = resolve));
   await page.exposeFunction('codeAutomationExit', (code: never) => exitCode?.(Number(code)));
   const pageGone = new Promise<string>((resolve) => {
     page.on('crash', () => resolve('the page crashed'));
@@ -604,36 +611,58 @@ async function runSuite(): Promise<Summary> {
   const url =
     `http://127.0.0.1:${server.port}/?${workspaceQuery(dirs.workspace)}` +
     `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  await page.goto(url, { timeout: START_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
-  log(`workbench opened in ${seconds(Date.now() - started)}; running the suite`);
 
-  const outcome = await Promise.race([
-    exited.then((code) => ({ code })),
-    server.exited.then((how) => ({ problem: `code-server stopped during the run (${how})` })),
-    pageGone.then((problem) => ({ problem })),
-    sleep(Math.max(0, deadline - Date.now())).then(() => ({
-      problem:
-        `the suite did not finish within ${seconds(RUN_TIMEOUT_MS)} (FELDERA_HOST_TEST_TIMEOUT_MS); ` +
-        `see ${path.join(ARTIFACTS, 'host-timeout.png')} and ${CODE_SERVER_LOG}`,
-      timeout: true,
-    })),
-  ]);
-  if ('problem' in outcome) {
-    if ('timeout' in outcome) {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'host-timeout.png'), timeout: 10_000 }).catch(() => undefined);
+  const passes: Summary[] = [];
+  for (let pass = 1; ; pass++) {
+    const exited = new Promise<number>((resolve) => (exitCode = resolve));
+    if (pass === 1) await page.goto(url, { timeout: START_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
+    else await page.reload({ timeout: START_TIMEOUT_MS, waitUntil: 'domcontentloaded' });
+    log(`workbench ${pass === 1 ? 'opened' : 'reloaded'} in ${seconds(Date.now() - started)}; running the suite`);
+
+    const outcome = await Promise.race([
+      exited.then((code) => ({ code })),
+      server.exited.then((how) => ({ problem: `code-server stopped during the run (${how})` })),
+      pageGone.then((problem) => ({ problem })),
+      sleep(Math.max(0, deadline - Date.now())).then(() => ({
+        problem:
+          `the suite did not finish within ${seconds(RUN_TIMEOUT_MS)} (FELDERA_HOST_TEST_TIMEOUT_MS); ` +
+          `see ${path.join(ARTIFACTS, 'host-timeout.png')} and ${CODE_SERVER_LOG}`,
+        timeout: true,
+      })),
+    ]);
+    if ('problem' in outcome) {
+      if ('timeout' in outcome) {
+        await page
+          .screenshot({ path: path.join(ARTIFACTS, 'host-timeout.png'), timeout: 10_000 })
+          .catch(() => undefined);
+      }
+      throw new RunFailure(`${outcome.problem}. Last lines of ${CODE_SERVER_LOG}:\n${server.lastLines()}`);
     }
-    throw new RunFailure(`${outcome.problem}. Last lines of ${CODE_SERVER_LOG}:\n${server.lastLines()}`);
+    log(
+      `suite ${pass > 1 ? `pass ${pass} ` : ''}finished with code ${outcome.code} after ${seconds(Date.now() - started)}`,
+    );
+
+    if (!fs.existsSync(dirs.hostSummary)) {
+      throw new RunFailure(
+        `the extension host finished (code ${outcome.code}) but the suite wrote no results; ` +
+          `see the output above and ${CODE_SERVER_LOG}`,
+      );
+    }
+    passes.push(readHostSummary(dirs.hostSummary, outcome.code) as Summary);
+    fs.rmSync(dirs.hostSummary);
+    // A suite asks for a window reload (to see what survives one) by leaving this file; it runs again after it.
+    const reload = path.join(dirs.base, RELOAD_REQUEST);
+    if (!fs.existsSync(reload)) break;
+    const why = fs.readFileSync(reload, 'utf8').trim();
+    fs.rmSync(reload);
+    if (pass >= MAX_PASSES) {
+      passes.push(failureSummary(`the suite asked for more than ${MAX_PASSES - 1} window reloads (last: ${why})`));
+      break;
+    }
+    log(`the suite asked for a window reload (${why})`);
   }
   await consoleWritten();
-  log(`suite finished with code ${outcome.code} after ${seconds(Date.now() - started)}`);
-
-  if (!fs.existsSync(dirs.hostSummary)) {
-    throw new RunFailure(
-      `the extension host finished (code ${outcome.code}) but the suite wrote no results; ` +
-        `see the output above and ${CODE_SERVER_LOG}`,
-    );
-  }
-  return readHostSummary(dirs.hostSummary, outcome.code) as Summary;
+  return mergeSummaries(passes);
 }
 
 async function main(): Promise<void> {

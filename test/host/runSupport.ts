@@ -19,6 +19,17 @@ export function failureSummary(message: string): Summary {
   return { passed: 0, failed: 1, skipped: 0, failures: [message], skippedTitles: [] };
 }
 
+/** The counts of several passes of the suite (runs separated by a window reload), as one. */
+export function mergeSummaries(passes: Summary[]): Summary {
+  return {
+    passed: passes.reduce((n, p) => n + p.passed, 0),
+    failed: passes.reduce((n, p) => n + p.failed, 0),
+    skipped: passes.reduce((n, p) => n + p.skipped, 0),
+    failures: passes.flatMap((p) => p.failures),
+    skippedTitles: passes.flatMap((p) => p.skippedTitles),
+  };
+}
+
 /** Writes the summary where the caller asked (MOCHA_SUMMARY_FILE) and prints the counts. Only the first call counts. */
 let resultWritten = false;
 export function writeResult(summary: Summary): void {
