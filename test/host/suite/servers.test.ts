@@ -208,4 +208,71 @@ describe('Servers and API keys', function () {
       a.setApiKeys([KEY_A]);
     }
   });
+
+  it('adds a server that needs a key from the palette: password box, expired token refused, version and edition shown', async function () {
+    if (!ui.available()) this.skip();
+    const keyC = 'apikey:' + 'C'.repeat(64) + 'c3'.repeat(32);
+    // An unsigned JWT that expired in November 2023: the box must say so before anything is sent.
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const expired = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'me', exp: 1_700_000_000 })}.sig`;
+    const c = new FelderaEmulator({
+      pipelines: [{ name: 'c1' }],
+      apiKeys: [keyC],
+      version: '0.340.1',
+      edition: 'Enterprise',
+    });
+    const urlC = await c.start();
+    const api = await extensionApi();
+    const input = '.quick-input-widget input';
+    const enterUrl = async () => {
+      await ui.waitFor('.quick-input-widget', { text: 'Add Server (1/2)' });
+      await ui.fill(input, urlC);
+      await ui.press('Enter');
+      await ui.waitFor('.quick-input-widget', { text: `API key for ${urlC}` });
+    };
+    await setServers([
+      { name: 'A', url: urlA },
+      { name: 'B', url: urlB },
+    ]);
+    try {
+      // Escape at the key: nothing is saved.
+      let adding = vscode.commands.executeCommand('feldera.addServer');
+      await enterUrl();
+      await ui.press('Escape');
+      await adding;
+      assert.strictEqual(api.registry.find(urlC), undefined, 'added although the key was cancelled');
+      assert.ok(!c.requests.some((r) => r.path === '/v0/config'), 'a key was checked although none was given');
+
+      adding = vscode.commands.executeCommand('feldera.addServer');
+      await enterUrl();
+      await ui.fill(input, expired);
+      const refused = await ui.waitFor('.quick-input-widget', { text: 'expired on 2023-11-14' });
+      assert.match(refused, /This token expired on 2023-11-14T22:13:20\.000Z\. Get a new one\./);
+      await ui.fill(input, keyC);
+      await ui.press('Enter');
+      await ui.waitFor('.quick-input-widget', { text: 'Add Server (2/2)' });
+      await ui.fill(input, 'C');
+      await ui.press('Enter');
+      await adding;
+      const note = await waitForNotification('added C');
+      assert.match(note, /added C — Feldera 0\.340\.1 \(Enterprise\), key accepted/);
+      assert.ok(
+        c.requests.some((r) => r.path === '/v0/config' && r.authorization === `Bearer ${keyC}`),
+        'the key was not checked with /v0/config',
+      );
+      assert.ok(!c.requests.some((r) => r.authorization?.includes('JWT') || r.authorization?.includes(expired)));
+      assert.strictEqual(api.registry.find('C')?.url, urlC);
+      c.clearRequests();
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      await until('C to list its pipelines with the saved key', () => api.model.state(urlC).kind === 'ok');
+      assert.ok(c.requests.filter((r) => r.path.startsWith('/v0')).every((r) => r.authorization === `Bearer ${keyC}`));
+    } finally {
+      if (api.registry.find('C')) await vscode.commands.executeCommand('feldera.clearApiKey', 'C');
+      await setServers([
+        { name: 'A', url: urlA },
+        { name: 'B', url: urlB },
+      ]);
+      await c.stop();
+    }
+  });
 });
