@@ -246,7 +246,7 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
         await fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, deadlineMs: 5000 }),
         'deadline',
       );
-      assert.ok(Date.now() - t0 < 1000, 'no point waiting for what cannot come in time');
+      assert.ok(Date.now() - t0 < 3000, 'no point waiting for what cannot come in time'); // the deadline is 5 s
       assert.match(String(e.message), /still running.*about 30 s.*Fetch Samply Profile again/s);
       assert.strictEqual(samplyGets(r).length, 1);
       assert.ok(!fs.existsSync(r.folder));
@@ -356,7 +356,7 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
         },
       });
       expectError(result, 'cancelled');
-      assert.ok(Date.now() - t0 < 1000);
+      assert.ok(Date.now() - t0 < 3000); // the collection takes 5 s
       const n = samplyGets(r).length;
       assert.strictEqual(n, 1);
       await delay(1500);

@@ -612,7 +612,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       ac.abort();
       const err = await errored;
       await closed;
-      assert.ok(Date.now() - t0 < 300);
+      assert.ok(Date.now() - t0 < 2000, 'the body did not stop at the abort');
       assert.ok(v.body.destroyed);
       assert.ok(err instanceof FelderaStreamError);
       assert.deepStrictEqual((err as FelderaStreamError).apiError, { kind: 'cancelled' });
@@ -675,7 +675,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       // Full jitter: each wait is at most min(80, 20 * 2^(n-1)) ms.
       const gaps = srv.requests.slice(1).map((r, i) => r.at - srv.requests[i].at);
       const caps = [20, 40, 80, 80];
-      gaps.forEach((g, i) => assert.ok(g <= caps[i] + 100, `gap ${i} was ${g} ms`));
+      gaps.forEach((g, i) => assert.ok(g <= caps[i] + 250, `gap ${i} was ${g} ms`));
       assert.ok(elapsed < 2000, `took ${elapsed} ms`);
     });
 
@@ -702,7 +702,8 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       const elapsed = Date.now() - t0;
       assert.ok(e.kind === 'feldera' && e.status === 503 && e.errorCode === 'Initializing');
       assert.ok(srv.requests.length >= 3, `only ${srv.requests.length} attempts`);
-      assert.ok(elapsed < 300 + 100, `took ${elapsed} ms`);
+      // Without the deadline, 1000 attempts would take many seconds.
+      assert.ok(elapsed < 300 + 900, `took ${elapsed} ms`);
     });
 
     it('honours Retry-After on 503, and does not wait past the deadline for it', async () => {
@@ -713,7 +714,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       const t0 = Date.now();
       expectOk(await track(client({ retry: { deadlineMs: 3000, initialDelayMs: 1, maxDelayMs: 2 } }).health()));
       const waited = srv.requests[1].at - srv.requests[0].at;
-      assert.ok(waited >= 950 && waited < 1500, `waited ${waited} ms`);
+      assert.ok(waited >= 950 && waited < 1900, `waited ${waited} ms`);
 
       srv.requests.length = 0;
       srv.handler = (_req, res) => felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '20' });
@@ -755,7 +756,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       assert.ok(e.kind === 'network' && e.code === 'ECONNREFUSED' && /ECONNREFUSED/.test(e.message));
       assert.ok(log.length >= 2, 'a refused GET was not retried');
       assert.ok(log.every((l) => l.status === undefined && /ECONNREFUSED/.test(l.failure ?? '')));
-      assert.ok(Date.now() - t0 < 600);
+      assert.ok(Date.now() - t0 < 1500);
     });
 
     it('a POST is retried on ECONNREFUSED only, and reaches a server that comes up', async () => {
@@ -798,7 +799,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       );
       const elapsed = Date.now() - t0;
       assert.deepStrictEqual(e, { kind: 'timeout', message: 'no answer within 150 ms' });
-      assert.ok(elapsed >= 140 && elapsed < 500, `took ${elapsed} ms`);
+      assert.ok(elapsed >= 140 && elapsed < 1500, `took ${elapsed} ms`); // the default timeout is 2000 ms
       assert.strictEqual(srv.requests.length, 1);
       assert.strictEqual(log[0].failure, 'no answer within 150 ms');
 
@@ -830,7 +831,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       const t0 = Date.now();
       const r = await track(client({ requestTimeoutMs: 5000 }).listPipelines('status', ac.signal));
       assert.deepStrictEqual(r, { ok: false, error: { kind: 'cancelled' } });
-      assert.ok(Date.now() - t0 < 300, `took ${Date.now() - t0} ms`);
+      assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms`); // the timeout is 5000 ms
       assert.strictEqual(log[0].failure, 'cancelled');
     });
 
@@ -841,7 +842,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       const t0 = Date.now();
       const r = await track(client({ retry: { deadlineMs: 60_000 } }).fetchSamplyProfile('p', {}, ac.signal));
       assert.deepStrictEqual(r, { ok: false, error: { kind: 'cancelled' } });
-      assert.ok(Date.now() - t0 < 400, `took ${Date.now() - t0} ms`);
+      assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`); // Retry-After is 10 s
       await delay(50);
       assert.strictEqual(srv.requests.length, 1);
     });
