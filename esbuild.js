@@ -50,6 +50,15 @@ const targets = [
     banner: { js: 'globalThis.__felderaBundleLoadStart = performance.now();' },
     footer: { js: 'globalThis.__felderaBundleLoadEnd = performance.now();' },
   },
+  {
+    // The profile viewer reads and aggregates profiles in this worker thread (src/profile/offThread.ts).
+    ...common,
+    entryPoints: ['src/profile/profileWorker.ts'],
+    outfile: 'dist/profileWorker.js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+  },
 ];
 
 // The profile viewer's webview script, if present, is bundled for the browser.

@@ -1,14 +1,15 @@
-// One opened profile file. It starts loading when opened and keeps the model while any editor shows
-// it, so a second editor on the same file, or a webview reloaded after being hidden, costs nothing.
+// One opened profile file. It starts loading when opened — in a worker thread, so the extension host never waits
+// on a big profile — and keeps it while any editor shows it, so a second editor on the same file, or a webview
+// reloaded after being hidden, costs nothing.
 import * as path from 'path';
 import vscode = require('vscode');
+import type { ProfileError } from '../profile';
 import {
-  readProfileModel,
-  readProfileModelFromBytes,
-  type ProfileError,
-  type ProfileModel,
-  type ReadOptions,
-} from '../profile';
+  openProfileOffThread,
+  type HandleResult,
+  type OffThreadOptions,
+  type ProfileHandle,
+} from '../profile/offThread';
 import type { LoadPhase } from './protocol';
 
 export interface ViewerLog {
@@ -18,7 +19,7 @@ export interface ViewerLog {
 
 export type LoadState =
   | { phase: 'loading'; step: LoadPhase; bytesRead: number; totalBytes: number; textBytes?: number }
-  | { phase: 'ready'; model: ProfileModel; loadMs: number }
+  | { phase: 'ready'; profile: ProfileHandle; loadMs: number }
   | { phase: 'error'; error: ProfileError };
 
 export class ProfileDocument implements vscode.CustomDocument {
@@ -30,6 +31,8 @@ export class ProfileDocument implements vscode.CustomDocument {
 
   constructor(
     readonly uri: vscode.Uri,
+    /** The worker script, dist/profileWorker.js. */
+    private readonly workerFile: string,
     private readonly log?: ViewerLog,
   ) {
     void this.load();
@@ -45,6 +48,7 @@ export class ProfileDocument implements vscode.CustomDocument {
 
   dispose(): void {
     this.abort.abort();
+    if (this.current.phase === 'ready') this.current.profile.dispose();
     this.changed.dispose();
   }
 
@@ -55,7 +59,8 @@ export class ProfileDocument implements vscode.CustomDocument {
 
   private async load(): Promise<void> {
     const started = Date.now();
-    const opts: ReadOptions = {
+    const opts: OffThreadOptions = {
+      workerFile: this.workerFile,
       signal: this.abort.signal,
       onProgress: (bytesRead, totalBytes) => {
         if (this.current.phase === 'loading') this.set({ ...this.current, bytesRead, totalBytes });
@@ -64,14 +69,14 @@ export class ProfileDocument implements vscode.CustomDocument {
         if (this.current.phase === 'loading') this.set({ ...this.current, step, textBytes: detail.textBytes });
       },
     };
-    let result;
+    let result: HandleResult;
     try {
       if (this.uri.scheme === 'file') {
-        result = await readProfileModel(this.uri.fsPath, opts);
+        result = await openProfileOffThread({ path: this.uri.fsPath }, opts);
       } else {
         // Not on this machine's disk (a virtual file system): read it whole, then decompress.
         const bytes = await vscode.workspace.fs.readFile(this.uri);
-        result = await readProfileModelFromBytes(bytes, opts);
+        result = await openProfileOffThread({ bytes }, opts);
       }
     } catch (e) {
       result = {
@@ -82,16 +87,19 @@ export class ProfileDocument implements vscode.CustomDocument {
         },
       };
     }
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted) {
+      if (result.ok) result.profile.dispose();
+      return;
+    }
     if (result.ok) {
-      const { model } = result;
+      const { profile } = result;
       const loadMs = Date.now() - started;
-      const samples = model.threads.reduce((a, t) => a + t.samples, 0);
+      const samples = profile.threads.reduce((a, t) => a + t.samples, 0);
       this.log?.info(
-        `Profile summary: ${this.uri.fsPath} — format v${model.meta.version}, ${model.threads.length} threads, ` +
-          `${samples} samples, ${model.functionCount} functions, ${model.callNodeCount} call nodes, read in ${loadMs} ms`,
+        `Profile summary: ${this.uri.fsPath} — format v${profile.meta.version}, ${profile.threads.length} threads, ` +
+          `${samples} samples, ${profile.functionCount} functions, ${profile.callNodeCount} call nodes, read in ${loadMs} ms`,
       );
-      this.set({ phase: 'ready', model, loadMs });
+      this.set({ phase: 'ready', profile, loadMs });
     } else {
       this.log?.error(`Profile summary: cannot open ${this.uri.fsPath}: ${result.error.kind}: ${result.error.message}`);
       this.set({ phase: 'error', error: result.error });

@@ -1,6 +1,6 @@
 // The "Samply Profile" custom editor: a read-only view of a samply profile. The document reads and
-// aggregates the file in the extension host; each editor's webview asks for summaries of a thread
-// selection and renders them.
+// aggregates the file in a worker thread; each editor's webview asks for summaries of a thread selection
+// (answered by that worker) and renders them.
 import vscode = require('vscode');
 import { ProfileDocument, type LoadState, type ViewerLog } from './profileDocument';
 import { viewerHtml, webviewRoots } from './html';
@@ -15,7 +15,11 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
   ) {}
 
   openCustomDocument(uri: vscode.Uri): ProfileDocument {
-    return new ProfileDocument(uri, this.log);
+    return new ProfileDocument(
+      uri,
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'profileWorker.js').fsPath,
+      this.log,
+    );
   }
 
   resolveCustomEditor(document: ProfileDocument, panel: vscode.WebviewPanel): void {
@@ -46,8 +50,8 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
         post({
           type: 'profile',
           fileName: document.fileName,
-          meta: s.model.meta,
-          threads: s.model.threads,
+          meta: s.profile.meta,
+          threads: s.profile.threads,
           loadMs: s.loadMs,
         });
       }
@@ -70,13 +74,13 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
           sendState(document.state, true);
           return;
         }
-        this.handle(document, m, post);
+        void this.handle(document, m, post);
       }),
     );
     panel.onDidDispose(() => subscriptions.forEach((d) => d.dispose()));
   }
 
-  private handle(document: ProfileDocument, m: WebviewMessage, post: (m: HostMessage) => void): void {
+  private async handle(document: ProfileDocument, m: WebviewMessage, post: (m: HostMessage) => void): Promise<void> {
     if (m.type === 'openWithSamply') {
       vscode.commands.executeCommand('feldera.openWithSamply', document.uri).then(undefined, (e: unknown) => {
         const detail = e instanceof Error ? e.message : String(e);
@@ -89,14 +93,15 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     if (state.phase !== 'ready') return;
     try {
       if (m.type === 'select') {
-        const summary = state.model.summarizeSelection({ threads: m.threads, cpuOnly: m.cpuOnly, topN: TOP_N });
+        const summary = await state.profile.summarizeSelection({ threads: m.threads, cpuOnly: m.cpuOnly, topN: TOP_N });
         post({ type: 'summary', requestId: m.requestId, summary });
       } else if (m.type === 'details') {
-        const details = state.model.functionDetails(m.func, { threads: m.threads, cpuOnly: m.cpuOnly });
+        const details = await state.profile.functionDetails(m.func, { threads: m.threads, cpuOnly: m.cpuOnly });
         post({ type: 'details', requestId: m.requestId, details: details ?? null });
       }
     } catch (e) {
-      // A bug in a summary must not leave the panel blank: say so in the log, keep the last view.
+      // A bug in a summary (or the profile closed meanwhile) must not leave the panel blank: say so in the log,
+      // keep the last view.
       this.log?.error(`Profile viewer: ${m.type} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }

@@ -1,0 +1,151 @@
+// Opens a profile in a worker thread (./profileWorker.ts) and talks to it: the extension host's thread only
+// forwards progress and small answers, so a big profile never freezes the editor, and cancelling is immediate
+// (the worker is stopped, even in the middle of JSON.parse).
+import { Worker } from 'worker_threads';
+import type { ReadPhase } from './reader';
+import type {
+  FunctionDetails,
+  ProfileError,
+  ProfileMeta,
+  SelectionSummary,
+  SummarizeOptions,
+  ThreadInfo,
+} from './types';
+import type { Query, QueryBody, WorkerInput, WorkerMessage } from './workerProtocol';
+
+/** A profile held by a worker: its overview at once, summaries on request. Dispose to free the worker's memory. */
+export interface ProfileHandle {
+  readonly meta: ProfileMeta;
+  readonly threads: ThreadInfo[];
+  readonly functionCount: number;
+  readonly callNodeCount: number;
+  summarizeSelection(opts: SummarizeOptions): Promise<SelectionSummary>;
+  functionDetails(func: number, opts: SummarizeOptions): Promise<FunctionDetails | undefined>;
+  dispose(): void;
+}
+
+export interface OffThreadOptions {
+  /** The worker script: dist/profileWorker.js in the extension (out/src/profile/profileWorker.js in tests). */
+  workerFile: string;
+  signal?: AbortSignal;
+  maxTextBytes?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  onPhase?: (phase: ReadPhase, detail: { textBytes?: number }) => void;
+  /** When the worker thread has ended: after a failure or cancel, or once the profile is disposed. */
+  onWorkerExit?: (exitCode: number) => void;
+}
+
+export type HandleResult = { ok: true; profile: ProfileHandle } | { ok: false; error: ProfileError };
+
+const CANCELLED: ProfileError = { kind: 'cancelled', message: 'Reading the profile was cancelled.' };
+
+/** Reads `source` (a file path, or the file's bytes) in a new worker thread. Never throws. */
+export function openProfileOffThread(
+  source: { path: string } | { bytes: Uint8Array },
+  opts: OffThreadOptions,
+): Promise<HandleResult> {
+  if (opts.signal?.aborted) return Promise.resolve({ ok: false, error: CANCELLED });
+  const input: WorkerInput = { ...source, maxTextBytes: opts.maxTextBytes };
+  let worker: Worker;
+  try {
+    worker = new Worker(opts.workerFile, { workerData: input });
+  } catch (e) {
+    return Promise.resolve({ ok: false, error: workerError(e) });
+  }
+  return new Promise<HandleResult>((resolve) => {
+    let settled = false;
+    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    let nextId = 1;
+    let gone: Error | undefined;
+
+    const finish = (r: HandleResult) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (!r.ok) void worker.terminate();
+      resolve(r);
+    };
+    const onAbort = () => finish({ ok: false, error: CANCELLED });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const ask = <T>(q: QueryBody): Promise<T> => {
+      if (gone) return Promise.reject(gone);
+      const id = nextId++;
+      return new Promise<T>((res, rej) => {
+        pending.set(id, { resolve: res as (v: unknown) => void, reject: rej });
+        worker.postMessage({ ...q, id } satisfies Query);
+      });
+    };
+    const stop = (why: Error) => {
+      gone ??= why;
+      for (const p of pending.values()) p.reject(gone);
+      pending.clear();
+    };
+
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.type) {
+        case 'progress':
+          if (!settled) opts.onProgress?.(m.bytesRead, m.totalBytes);
+          break;
+        case 'phase':
+          if (!settled) opts.onPhase?.(m.phase, { textBytes: m.textBytes });
+          break;
+        case 'failed':
+          finish({ ok: false, error: m.error });
+          break;
+        case 'answer': {
+          const p = pending.get(m.id);
+          pending.delete(m.id);
+          if (m.error !== undefined) p?.reject(new Error(m.error));
+          else p?.resolve(m.value);
+          break;
+        }
+        case 'ready':
+          finish({
+            ok: true,
+            profile: {
+              meta: m.meta,
+              threads: m.threads,
+              functionCount: m.functionCount,
+              callNodeCount: m.callNodeCount,
+              summarizeSelection: (o) => ask<SelectionSummary>({ method: 'summarizeSelection', opts: o }),
+              functionDetails: async (func, o) =>
+                (await ask<FunctionDetails | null>({ method: 'functionDetails', func, opts: o })) ?? undefined,
+              dispose: () => {
+                stop(new Error('The profile was closed.'));
+                void worker.terminate();
+              },
+            },
+          });
+          break;
+      }
+    });
+    worker.on('error', (e) => {
+      stop(e);
+      finish({ ok: false, error: workerError(e) });
+    });
+    worker.on('exit', (code) => {
+      opts.onWorkerExit?.(code);
+      stop(new Error(`The profile reader stopped (exit code ${code}).`));
+      finish({
+        ok: false,
+        error: { kind: 'io', message: `The profile reader stopped unexpectedly (exit code ${code}).` },
+      });
+    });
+  });
+}
+
+function workerError(e: unknown): ProfileError {
+  const code = (e as { code?: string } | undefined)?.code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return {
+      kind: 'tooLarge',
+      message:
+        'The profile is too large to summarise here (the reader ran out of memory). Open it with samply instead.',
+    };
+  }
+  return {
+    kind: 'io',
+    message: `The profile reader failed: ${e instanceof Error ? e.message : String(e)}`,
+  };
+}

@@ -1,0 +1,51 @@
+// Worker-thread entry (bundled as dist/profileWorker.js): reads, parses and aggregates one profile off the
+// extension host's thread — JSON.parse of a 200 MiB profile alone takes seconds, and nothing can interrupt it — then
+// keeps the model and answers the viewer's questions about it. Stopping the worker is the way to cancel.
+import { parentPort, workerData } from 'worker_threads';
+import type { ProfileModel } from './model';
+import { readProfileModel, readProfileModelFromBytes, type ReadOptions } from './reader';
+import type { Query, WorkerInput, WorkerMessage } from './workerProtocol';
+
+function send(m: WorkerMessage): void {
+  parentPort?.postMessage(m);
+}
+
+function answer(model: ProfileModel, q: Query): WorkerMessage {
+  try {
+    if (q.method === 'summarizeSelection') return { type: 'answer', id: q.id, value: model.summarizeSelection(q.opts) };
+    return { type: 'answer', id: q.id, value: model.functionDetails(q.func, q.opts) ?? null };
+  } catch (e) {
+    return { type: 'answer', id: q.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+}
+
+async function main(): Promise<void> {
+  const input = workerData as WorkerInput;
+  const opts: ReadOptions = {
+    maxTextBytes: input.maxTextBytes,
+    onProgress: (bytesRead, totalBytes) => send({ type: 'progress', bytesRead, totalBytes }),
+    onPhase: (phase, detail) => send({ type: 'phase', phase, textBytes: detail.textBytes }),
+  };
+  const r =
+    'path' in input ? await readProfileModel(input.path, opts) : await readProfileModelFromBytes(input.bytes, opts);
+  if (!r.ok) {
+    send({ type: 'failed', error: r.error });
+    return;
+  }
+  const { model } = r;
+  parentPort?.on('message', (q: Query) => send(answer(model, q)));
+  send({
+    type: 'ready',
+    meta: model.meta,
+    threads: model.threads,
+    functionCount: model.functionCount,
+    callNodeCount: model.callNodeCount,
+  });
+}
+
+void main().catch((e: unknown) =>
+  send({
+    type: 'failed',
+    error: { kind: 'io', message: `Reading the profile failed: ${e instanceof Error ? e.message : String(e)}` },
+  }),
+);

@@ -1,0 +1,168 @@
+// The profile read in a real worker thread (the compiled out/src/profile/profileWorker.js, as the extension runs
+// dist/profileWorker.js): the same answers as reading in-process, errors passed on, cancel and close stop the
+// worker, and the calling thread keeps running while a big profile is parsed.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { readProfileModel } from '../../../src/profile';
+import { openProfileOffThread, type ProfileHandle } from '../../../src/profile/offThread';
+import { writeBigProfile } from './generate';
+import { fixture, REPO_ROOT } from './helpers';
+
+const WORKER = path.join(REPO_ROOT, 'out', 'src', 'profile', 'profileWorker.js');
+
+/** Worker threads started by the tests and not ended yet (counted through onWorkerExit). */
+let live = 0;
+const counted = () => {
+  live++;
+  return { onWorkerExit: () => live-- };
+};
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('profile read off the calling thread (worker)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const handles: ProfileHandle[] = [];
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feldera-offthread-'));
+    assert.ok(fs.existsSync(WORKER), `${WORKER} is missing: build with "npx tsc -p tsconfig.test.json"`);
+  });
+  after(() => {
+    handles.forEach((h) => h.dispose());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the same overview, summaries and details as reading in-process', async function () {
+    const file = fixture(this, 'feldera-samply-v57-synthetic.json');
+    const local = await readProfileModel(file);
+    assert.ok(local.ok);
+    const phases: string[] = [];
+    const r = await openProfileOffThread({ path: file }, { workerFile: WORKER, onPhase: (p) => phases.push(p) });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    handles.push(r.profile);
+    assert.deepStrictEqual(phases, ['reading', 'parsing', 'summarizing']);
+    assert.deepStrictEqual(r.profile.meta, local.model.meta);
+    assert.deepStrictEqual(r.profile.threads, local.model.threads);
+    assert.strictEqual(r.profile.functionCount, local.model.functionCount);
+    assert.strictEqual(r.profile.callNodeCount, local.model.callNodeCount);
+    let detailsCompared = 0;
+    const heaviest = [...local.model.threads].sort((x, y) => y.weight - x.weight)[0].index;
+    for (const opts of [{}, { cpuOnly: true }, { threads: [heaviest], topN: 5 }]) {
+      const remote = await r.profile.summarizeSelection(opts);
+      assert.deepStrictEqual(remote, local.model.summarizeSelection(opts));
+      if (remote.topSelf.length === 0) continue; // CPU-only: this fixture has no on-CPU sample
+      detailsCompared++;
+      const top = remote.topSelf[0].id;
+      assert.deepStrictEqual(await r.profile.functionDetails(top, opts), local.model.functionDetails(top, opts));
+    }
+    assert.strictEqual(detailsCompared, 2);
+    assert.strictEqual(await r.profile.functionDetails(-1, {}), undefined);
+  });
+
+  it('reads bytes handed over (a file from a virtual file system) the same way', async function () {
+    const file = fixture(this, 'feldera-samply-v57-synthetic.json');
+    const bytes = zlib.gzipSync(fs.readFileSync(file));
+    const r = await openProfileOffThread({ bytes }, { workerFile: WORKER });
+    assert.ok(r.ok);
+    handles.push(r.profile);
+    const local = await readProfileModel(file);
+    assert.ok(local.ok);
+    assert.deepStrictEqual(await r.profile.summarizeSelection({}), local.model.summarizeSelection({}));
+  });
+
+  it('passes the reader’s errors on, word for word', async () => {
+    const bad = path.join(dir, 'bad.json.gz');
+    fs.writeFileSync(bad, zlib.gzipSync('{"meta": {"version": 57}, "threads": [').subarray(0, 30));
+    const local = await readProfileModel(bad);
+    assert.ok(!local.ok);
+    const r = await openProfileOffThread({ path: bad }, { workerFile: WORKER, ...counted() });
+    assert.ok(!r.ok);
+    assert.deepStrictEqual(r.error, local.error);
+    await until('the worker to end', () => live === 0);
+  });
+
+  it('a missing worker script is an error value, not an exception', async () => {
+    const r = await openProfileOffThread({ path: __filename }, { workerFile: path.join(dir, 'nope.js') });
+    assert.ok(!r.ok);
+    assert.strictEqual(r.error.kind, 'io');
+    assert.match(r.error.message, /profile reader failed/);
+  });
+
+  it('cancelling stops the worker at once, even in the middle of a parse; closing stops it and its answers', async () => {
+    const big = path.join(dir, 'big.json.gz');
+    await writeBigProfile(big, { targetBytes: 40 * 1024 * 1024, threads: 8, seed: 3, gzip: true });
+    const before = live;
+    const ac = new AbortController();
+    let parsing = false;
+    const pending = openProfileOffThread(
+      { path: big },
+      {
+        workerFile: WORKER,
+        ...counted(),
+        signal: ac.signal,
+        onPhase: (p) => {
+          if (p === 'parsing') {
+            parsing = true;
+            ac.abort();
+          }
+        },
+      },
+    );
+    const r = await pending;
+    assert.ok(parsing, 'never reached the parse');
+    assert.deepStrictEqual(r, {
+      ok: false,
+      error: { kind: 'cancelled', message: 'Reading the profile was cancelled.' },
+    });
+    await until('the cancelled worker to end', () => live === before);
+
+    const open = await openProfileOffThread({ path: big }, { workerFile: WORKER, ...counted() });
+    assert.ok(open.ok);
+    assert.strictEqual(live, before + 1, 'an open profile keeps its worker');
+    const summary = await open.profile.summarizeSelection({ topN: 3 });
+    assert.strictEqual(summary.topSelf.length, 3);
+    open.profile.dispose();
+    await assert.rejects(open.profile.summarizeSelection({}), /closed/);
+    await until('the closed profile’s worker to end', () => live === before);
+  });
+
+  it('keeps the calling thread free while a big profile is parsed and aggregated', async () => {
+    const big = path.join(dir, 'big.json.gz');
+    if (!fs.existsSync(big)) {
+      await writeBigProfile(big, { targetBytes: 40 * 1024 * 1024, threads: 8, seed: 3, gzip: true });
+    }
+    // How long the same parse holds a thread: what the caller would be blocked for if it ran here.
+    const text = zlib.gunzipSync(fs.readFileSync(big)).toString('utf8');
+    let t = performance.now();
+    JSON.parse(text);
+    const parseMs = performance.now() - t;
+
+    let worstGap = 0;
+    t = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - t);
+      t = now;
+    }, 5);
+    try {
+      const r = await openProfileOffThread({ path: big }, { workerFile: WORKER });
+      assert.ok(r.ok);
+      r.profile.dispose();
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(
+      worstGap < parseMs / 2,
+      `the calling thread was held ${worstGap.toFixed(0)} ms at once (a parse here takes ${parseMs.toFixed(0)} ms)`,
+    );
+  });
+});
