@@ -510,7 +510,8 @@ function* buildSteps(json: unknown): Generator<void, ProfileModel> {
     const stackCount = stackMap.length;
     for (let i = 0; i < n; i++) {
       const wv = weightCol ? weightCol[i] : 1;
-      const w = typeof wv === 'number' ? wv : 1;
+      // Typed columns (see jsonBytes.ts) hold NaN where the JSON had null.
+      const w = typeof wv === 'number' && wv === wv ? wv : 1;
       const c = cpuCol ? cpuCol[i] : null;
       // A null delta (often the first sample) is unknown: keep the sample in CPU-only mode.
       const onCpu = c !== 0;
@@ -519,19 +520,19 @@ function* buildSteps(json: unknown): Generator<void, ProfileModel> {
         cpuWeight += w;
         cpuSamples++;
       }
-      if (typeof c === 'number') cpuSum += c;
+      if (typeof c === 'number' && c === c) cpuSum += c;
       if (deltaCol) {
         const d = deltaCol[i];
-        if (typeof d === 'number') time += d;
+        if (typeof d === 'number' && d === d) time += d;
         if (i === 0 && time < firstTime) firstTime = time;
       }
       const s = stackCol[i];
-      if (s === null || s === undefined || (s as number) < 0) {
+      if (s === null || s === undefined || (s as number) < 0 || s !== s) {
         emptyAll += w;
         if (onCpu) emptyCpu += w;
         continue;
       }
-      if (!(s < stackCount)) fail(`In ${where}, sample ${i} refers to stack ${String(s)}, which does not exist.`);
+      if (!(s < stackCount)) fail(`In ${where}, sample ${i} refers to stack ${shown(s)}, which does not exist.`);
       const cn = stackMap[s];
       if (stamp[cn] !== tick) {
         stamp[cn] = tick;
@@ -696,7 +697,7 @@ function mapFrames(
   for (let i = 0; i < n; i++) {
     const f = funcCol[i];
     if (typeof f !== 'number' || !(f >= 0 && f < funcCount)) {
-      fail(`In ${where}, frame ${i} refers to function ${String(f)}, which does not exist.`);
+      fail(`In ${where}, frame ${i} refers to function ${shown(f)}, which does not exist.`);
     }
     let g = fm.global[f];
     if (libCol && fm.noLib[f] === 1) {
@@ -730,7 +731,7 @@ function mapStacks(stackTable: Json, frameFuncs: Int32Array, callNodes: CallNode
     if (p >= s) fail(`In ${where}, stack ${s} has parent ${p}; parents must come before their children.`);
     const fr = frameCol[s];
     if (typeof fr !== 'number' || !(fr >= 0 && fr < frameCount)) {
-      fail(`In ${where}, stack ${s} refers to frame ${String(fr)}, which does not exist.`);
+      fail(`In ${where}, stack ${s} refers to frame ${shown(fr)}, which does not exist.`);
     }
     out[s] = callNodes.getOrAdd(p < 0 ? -1 : out[p], frameFuncs[fr]);
   }
@@ -772,6 +773,11 @@ function libName(libs: unknown[], index: unknown): string | undefined {
   if (typeof index !== 'number' || index < 0) return undefined;
   const lib = libs[index];
   return isObj(lib) && typeof lib.name === 'string' ? lib.name : undefined;
+}
+
+/** A column value for a message: NaN in a typed column stands for the JSON's null (see jsonBytes.ts). */
+function shown(v: unknown): string {
+  return typeof v === 'number' && v !== v ? 'null' : String(v);
 }
 
 function fail(message: string): never {

@@ -1,10 +1,13 @@
-// Reads a samply profile from disk: streams the gzip (or plain JSON) into one buffer, parses it once,
-// and builds the model. Every failure comes back as a ProfileError value with a kind; nothing throws.
+// Reads a samply profile from disk: streams the gzip (or plain JSON) into one buffer, parses the bytes as
+// they arrive (jsonBytes.ts; JSON.parse of the text only as a fallback), and builds the model. Every
+// failure comes back as a ProfileError value with a kind; nothing throws.
 import * as fs from 'fs';
+import * as buffer from 'buffer';
 import { constants as bufferConstants } from 'buffer';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
+import { JsonBytesParser } from './jsonBytes';
 import { buildProfileModelAsync, type ProfileModel } from './model';
 import type { ProfileError, ProfileSummary, SummarizeOptions } from './types';
 
@@ -42,7 +45,7 @@ export async function readProfileBytes(data: Uint8Array, opts: ReadOptions = {})
 
 /** Reads and parses a profile file into a model, for summaries of any thread selection later. */
 export async function readProfileModel(path: string, opts: ReadOptions = {}): Promise<ModelResult> {
-  return parseAndBuild(await readProfileText(path, opts), opts);
+  return parseAndBuild(await readProfileJson(path, opts), opts);
 }
 
 export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOptions = {}): Promise<ModelResult> {
@@ -51,6 +54,24 @@ export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOpti
 
 /** Streams the file and returns its decompressed text. */
 export async function readProfileText(path: string, opts: ReadOptions = {}): Promise<TextResult> {
+  const r = await readProfileJson(path, opts, false);
+  return r.ok ? { ok: true, text: decodeUtf8(r.bytes, r.start, r.end), gzip: r.gzip } : r;
+}
+
+/** The decompressed JSON bytes of a profile: bytes[start..end), without a byte-order mark. */
+type BytesResult =
+  | {
+      ok: true;
+      bytes: Buffer;
+      start: number;
+      end: number;
+      gzip: boolean;
+      /** The parser that has been reading the bytes as they arrived; none if it gave up (see parseJson). */
+      parser?: JsonBytesParser;
+    }
+  | { ok: false; error: ProfileError };
+
+async function readProfileJson(path: string, opts: ReadOptions, parse = true): Promise<BytesResult> {
   let size: number;
   let head: Buffer;
   let isize: number | undefined;
@@ -78,10 +99,10 @@ export async function readProfileText(path: string, opts: ReadOptions = {}): Pro
   const gzip = isGzip(head);
   if (!gzip && !looksLikeJson(head)) return notGzip(head);
   const input = fs.createReadStream(path, { highWaterMark: MiB });
-  return collect(input, size, gzip, gzip ? isize : size, opts, path);
+  return collect(input, size, gzip, gzip ? isize : size, opts, path, parse);
 }
 
-async function decompressBytes(data: Uint8Array, opts: ReadOptions): Promise<TextResult> {
+async function decompressBytes(data: Uint8Array, opts: ReadOptions): Promise<BytesResult> {
   if (data.length === 0) return fail('truncated', 'The file is empty: the profile was not written completely.');
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64));
   const gzip = isGzip(head);
@@ -94,7 +115,7 @@ async function decompressBytes(data: Uint8Array, opts: ReadOptions): Promise<Tex
   for (let off = 0; off < data.length; off += MiB) {
     chunks.push(Buffer.from(data.buffer, data.byteOffset + off, Math.min(MiB, data.length - off)));
   }
-  return collect(Readable.from(chunks), data.length, gzip, isize, opts, undefined);
+  return collect(Readable.from(chunks), data.length, gzip, isize, opts, undefined, true);
 }
 
 class TooLarge extends Error {}
@@ -106,7 +127,8 @@ async function collect(
   sizeHint: number | undefined,
   opts: ReadOptions,
   path: string | undefined,
-): Promise<TextResult> {
+  parse: boolean,
+): Promise<BytesResult> {
   const maxText = Math.min(opts.maxTextBytes ?? Infinity, bufferConstants.MAX_STRING_LENGTH);
   opts.onPhase?.('reading', {});
   let bytesRead = 0;
@@ -125,6 +147,25 @@ async function collect(
   const hint = Math.min(sizeHint ?? totalBytes * 8, totalBytes * 1032, maxText + 1);
   let buf = Buffer.allocUnsafe(Math.max(1024, hint));
   let length = 0;
+  // Parse as the bytes arrive: gunzip runs on libuv's thread pool, so each step here (scheduled after
+  // the chunk is taken, so that zlib has started on the next one) overlaps with decompression.
+  let parser: JsonBytesParser | undefined;
+  let parseFailed = !parse;
+  let pending: NodeJS.Immediate | undefined;
+  const step = (): void => {
+    pending = undefined;
+    if (parseFailed || opts.signal?.aborted) return;
+    try {
+      if (!parser) {
+        if (length < 3) return;
+        parser = new JsonBytesParser(hasBom(buf, length) ? 3 : 0, buf.length);
+      }
+      parser.feed(buf, length, false);
+    } catch {
+      parseFailed = true;
+      parser = undefined;
+    }
+  };
   const sink = new Writable({
     highWaterMark: MiB,
     write(chunk: Buffer, _enc, cb) {
@@ -139,6 +180,7 @@ async function collect(
       }
       chunk.copy(buf, length);
       length += chunk.length;
+      if (!parseFailed && pending === undefined) pending = setImmediate(step);
       cb();
     },
   });
@@ -146,6 +188,8 @@ async function collect(
     if (gzip) await pipeline(input, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: opts.signal });
     else await pipeline(input, sink, { signal: opts.signal });
   } catch (e) {
+    if (pending !== undefined) clearImmediate(pending);
+    parseFailed = true;
     if (opts.signal?.aborted) return fail('cancelled', 'Reading the profile was cancelled.');
     if (e instanceof TooLarge) {
       return fail(
@@ -172,32 +216,70 @@ async function collect(
   }
   opts.onProgress?.(bytesRead, totalBytes);
   if (length === 0) return fail('truncated', 'The gzip data decompresses to nothing: the profile is empty.');
-  let start = 0;
-  if (length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-  return { ok: true, text: buf.toString('utf8', start, length), gzip };
+  if (pending !== undefined) clearImmediate(pending);
+  const start = hasBom(buf, length) ? 3 : 0;
+  return {
+    ok: true,
+    bytes: buf,
+    start,
+    end: length,
+    gzip,
+    parser: parseFailed ? undefined : (parser ?? new JsonBytesParser(start)),
+  };
 }
 
-async function parseAndBuild(r: TextResult, opts: ReadOptions): Promise<ModelResult> {
+function hasBom(buf: Buffer, length: number): boolean {
+  return length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+}
+
+/**
+ * UTF-8 bytes to a string, as `buf.toString('utf8')` decodes them. Pure ASCII (the usual profile) takes
+ * the latin1 decoder, a plain copy, instead of V8's UTF-8 decoder.
+ */
+export function decodeUtf8(buf: Buffer, start = 0, end = buf.length): string {
+  const sub = buf.subarray(start, end);
+  return sub.toString(isAscii(sub) ? 'latin1' : 'utf8');
+}
+
+const isAscii: (b: Buffer) => boolean =
+  typeof (buffer as { isAscii?: unknown }).isAscii === 'function'
+    ? (buffer as unknown as { isAscii(b: Buffer): boolean }).isAscii
+    : () => false;
+
+async function parseAndBuild(r: BytesResult, opts: ReadOptions): Promise<ModelResult> {
   if (!r.ok) return r;
-  opts.onPhase?.('parsing', { textBytes: r.text.length });
-  // Drop every reference to the text once parsed, so it can be freed while the model is built.
-  let text = r.text;
-  r.text = '';
-  let json: unknown;
+  opts.onPhase?.('parsing', { textBytes: r.end - r.start });
+  const parsed = parseJson(r);
+  if (!parsed.ok) return parsed;
+  if (opts.signal?.aborted) return fail('cancelled', 'Reading the profile was cancelled.');
+  opts.onPhase?.('summarizing', {});
+  return buildProfileModelAsync(parsed.json, { signal: opts.signal });
+}
+
+/** Parses the bytes, and drops the result's reference to them so they can be freed while the model is built. */
+function parseJson(r: BytesResult & { ok: true }): { ok: true; json: unknown } | { ok: false; error: ProfileError } {
+  const { bytes, start, end, gzip, parser } = r;
+  r.bytes = Buffer.alloc(0);
+  r.parser = undefined;
+  if (parser) {
+    try {
+      // Straight from the bytes, with numeric columns as typed arrays (see jsonBytes.ts).
+      parser.feed(bytes, end, true);
+      return { ok: true, json: parser.result() };
+    } catch {
+      // Not JSON the fast parser takes: JSON.parse of the text decides, and words any error.
+    }
+  }
   try {
-    json = JSON.parse(text);
-    text = '';
+    return { ok: true, json: JSON.parse(decodeUtf8(bytes, start, end)) as unknown };
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
     return fail(
       'notJson',
-      `${r.gzip ? 'The file is gzip, but what it holds' : 'The file'} is not JSON (${clip(detail, 160)}). ` +
+      `${gzip ? 'The file is gzip, but what it holds' : 'The file'} is not JSON (${clip(detail, 160)}). ` +
         'A samply profile is a gzipped JSON file.',
     );
   }
-  if (opts.signal?.aborted) return fail('cancelled', 'Reading the profile was cancelled.');
-  opts.onPhase?.('summarizing', {});
-  return buildProfileModelAsync(json, { signal: opts.signal });
 }
 
 function withSummary(r: ModelResult, opts: ReadOptions): ReadResult {
@@ -215,7 +297,7 @@ function looksLikeJson(head: Buffer): boolean {
   return i < head.length && (head[i] === 0x7b /* { */ || head[i] === 0x5b); /* [ */
 }
 
-function notGzip(head: Buffer): TextResult {
+function notGzip(head: Buffer): { ok: false; error: ProfileError } {
   const hex = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return fail(
     'notGzip',

@@ -88,7 +88,8 @@ export async function profileSummaryFigure(): Promise<Figure> {
         `${ROUNDS} alternating rounds, each run in its own child process; medians. Peak = growth of RSS ` +
         "(sampled every 50 ms, and the kernel's VmHWM) over the child's RSS before it starts; the baseline's " +
         'peak includes reading and gunzipping the text.',
-      `readProfileFile's phases (medians): read + gunzip + UTF-8 decode ${ms(read)}, JSON.parse ${ms(parsing)}, ` +
+      `readProfileFile's phases (medians): read + gunzip, with the bytes parsed as they arrive (src/profile/jsonBytes.ts; ` +
+        `gunzip runs on the thread pool meanwhile) ${ms(read)}, the rest of the parse ${ms(parsing)}, ` +
         `building the model ${ms(building)}, summarize() ${ms(summarizing)}. Against what any reader of a ` +
         `.json.gz must do (the baseline child's read + gunzipSync + toString + JSON.parse, ${ms(readAndParse)}): ` +
         `${(total / readAndParse).toFixed(2)}×. All runs: readProfileFile ${list(
@@ -104,8 +105,7 @@ export async function profileSummaryFigure(): Promise<Figure> {
           parse.map((r) => r.peakGrowth),
           (x) => mib(x, 0),
         )}.`,
-      `Most self time in one more run under \`node --cpu-prof\` (JSON.parse, a V8 builtin, shows as the self time ` +
-        `of its caller parseAndBuild): ${top.join('; ')}.`,
+      `Most self time in one more run under \`node --cpu-prof\`: ${top.join('; ')}.`,
     ],
   };
 }

@@ -1,0 +1,540 @@
+// A JSON parser that reads UTF-8 bytes directly, for profiles: it gives what JSON.parse gives, except that
+// an array inside the document holding only numbers and nulls comes back as a typed array (Int32Array
+// when every element is an int32, else Float64Array with NaN for null). A samply profile is mostly such
+// columns, so this skips decoding ~200 MiB of text to a string and building arrays of millions of JS
+// values. It is incremental: it can be fed the bytes as they are decompressed, so that parsing overlaps
+// gunzip (which runs on another thread).
+//
+// It is a fast path, not a validator of record: on anything it does not take (invalid JSON, nesting too
+// deep for the JS stack), it throws, and the caller falls back to JSON.parse of the decoded text, which
+// then gives the result or the error message. Strings with escapes or non-ASCII bytes are handed to
+// JSON.parse one by one, so their decoding is exactly JSON.parse's.
+
+/** Thrown when the bytes are not JSON this parser takes; the caller should fall back to JSON.parse. */
+export class JsonBytesError extends Error {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+    this.name = 'JsonBytesError';
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const DOT = 0x2e;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const LOWER_N = 0x6e;
+
+/** Returned by a scalar reader that ran out of the bytes available so far (more are coming). */
+const MORE: unique symbol = Symbol('more');
+type More = typeof MORE;
+
+/** How a run over a numeric column ended. */
+const enum Run {
+  Done,
+  More,
+  Switch,
+}
+
+/**
+ * Parses `bytes[start..end)` as one JSON value. Numeric columns (arrays of numbers and nulls, at least
+ * one element, not the top-level value) become typed arrays; everything else is as JSON.parse makes it.
+ * Throws JsonBytesError.
+ */
+export function parseJsonBytes(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+  const p = new JsonBytesParser(start);
+  p.feed(bytes, end, true);
+  return p.result();
+}
+
+/**
+ * The incremental form: feed it the buffer each time more bytes have arrived (the same buffer, or a
+ * bigger copy of it); it parses as far as it can. After the final feed, `result()` is the value.
+ */
+export class JsonBytesParser {
+  private buf: Uint8Array = new Uint8Array(0);
+  private bufView: Buffer = Buffer.alloc(0);
+  /** Bytes available so far: buf[..end). */
+  private end = 0;
+  private final = false;
+  private pos: number;
+  private readonly steps: Generator<void, unknown>;
+  private done = false;
+  private value_: unknown;
+  /** Scratch for the numeric column being read; grows and is reused. */
+  private ints = new Int32Array(1 << 16);
+  private doubles = new Float64Array(1024);
+  /** Elements of the current numeric column read so far. */
+  private n = 0;
+  /**
+   * For the array about to be read, when it is a property of a table (an object with a "length"
+   * read before it): that length, so that the column can be read into an array of its size, no copy.
+   */
+  private columnHint = 0;
+
+  /** `totalBytes`: how long the input will be, if known (a bound for column lengths). */
+  constructor(
+    start = 0,
+    private readonly totalBytes = 0,
+  ) {
+    this.pos = start;
+    this.steps = this.document();
+  }
+
+  /** More bytes: `buf[..available)` (`final`: that is all). Returns true once the value is complete. */
+  feed(buf: Uint8Array, available: number, final: boolean): boolean {
+    if (this.done) return true;
+    if (available > buf.length || available < this.end) throw new RangeError('JsonBytesParser: bad feed');
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.bufView = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    }
+    this.end = available;
+    this.final = final;
+    const r = this.steps.next();
+    if (r.done) {
+      this.done = true;
+      this.value_ = r.value;
+    } else if (final) {
+      this.fail('Unexpected end of JSON');
+    }
+    return this.done;
+  }
+
+  result(): unknown {
+    if (!this.done) throw new JsonBytesError('The JSON is not complete', this.pos);
+    return this.value_;
+  }
+
+  private fail(what: string): never {
+    throw new JsonBytesError(`${what} at byte ${this.pos}`, this.pos);
+  }
+
+  /** Ran out of bytes: an error at the real end, else wait for more. */
+  private short(): boolean {
+    if (this.final) this.fail('Unexpected end of JSON');
+    return true;
+  }
+
+  private *document(): Generator<void, unknown> {
+    const v = yield* this.value();
+    while (!this.final) yield;
+    this.skipWs();
+    if (this.pos !== this.end) this.fail('Unexpected data after the JSON value');
+    // Typed arrays only as columns inside the document: a top-level array stays an Array.
+    if (v instanceof Int32Array || v instanceof Float64Array) return Array.from(v, (x) => (x === x ? x : null));
+    return v;
+  }
+
+  private skipWs(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    let c = pos < end ? buf[pos] : -1;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++pos < end ? buf[pos] : -1;
+    this.pos = pos;
+    return c;
+  }
+
+  /** The next structural character (after whitespace), consumed. Waits for bytes if needed. */
+  private *punct(): Generator<void, number> {
+    for (;;) {
+      const c = this.skipWs();
+      if (c >= 0) {
+        this.pos++;
+        return c;
+      }
+      if (this.short()) yield;
+    }
+  }
+
+  private *value(): Generator<void, unknown> {
+    for (;;) {
+      const at = this.pos;
+      const c = this.skipWs();
+      if (c === LBRACE) return yield* this.object();
+      if (c === LBRACKET) return yield* this.array();
+      const v = c < 0 ? MORE : this.scalar(c);
+      if (v !== MORE) return v;
+      this.pos = at;
+      if (this.short()) yield;
+    }
+  }
+
+  /** A string, number or literal starting with `c`, or MORE if it may go on past the bytes so far. */
+  private scalar(c: number): unknown {
+    if (c === QUOTE) return this.string();
+    if (c === MINUS || (c >= ZERO && c <= NINE)) return this.number();
+    if (c === 0x74) return this.literal('true', true);
+    if (c === 0x66) return this.literal('false', false);
+    if (c === LOWER_N) return this.literal('null', null);
+    return this.fail('Unexpected token');
+  }
+
+  private literal<T>(word: string, v: T): T | More {
+    const buf = this.buf;
+    const pos = this.pos;
+    for (let i = 0; i < word.length; i++) {
+      if (pos + i >= this.end) return this.final ? this.fail('Unexpected end of JSON') : MORE;
+      if (buf[pos + i] !== word.charCodeAt(i)) this.fail('Unexpected token');
+    }
+    this.pos = pos + word.length;
+    return v;
+  }
+
+  private *object(): Generator<void, Record<string, unknown>> {
+    this.pos++; // {
+    this.columnHint = 0;
+    const o: Record<string, unknown> = {};
+    let length = 0;
+    let c = yield* this.punct();
+    if (c === RBRACE) return o;
+    for (;;) {
+      if (c !== QUOTE) {
+        this.pos--;
+        this.fail('Expected a property name');
+      }
+      this.pos--;
+      let key = this.string();
+      while (key === MORE) {
+        if (this.short()) yield;
+        key = this.string();
+      }
+      if ((yield* this.punct()) !== COLON) {
+        this.pos--;
+        this.fail('Expected ":"');
+      }
+      this.columnHint = length;
+      const v = yield* this.value();
+      this.columnHint = 0;
+      if (key === 'length' && typeof v === 'number' && v > 0 && v === Math.floor(v)) length = v;
+      if (key === '__proto__') {
+        Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
+      } else {
+        o[key] = v;
+      }
+      c = yield* this.punct();
+      if (c === COMMA) {
+        c = yield* this.punct();
+        continue;
+      }
+      if (c === RBRACE) return o;
+      this.pos--;
+      return this.fail('Expected "," or "}"');
+    }
+  }
+
+  private *array(): Generator<void, unknown> {
+    const hint = this.columnHint;
+    this.columnHint = 0;
+    this.pos++; // [
+    const c = yield* this.punct();
+    if (c === RBRACKET) return [];
+    this.pos--;
+    if (c === MINUS || (c >= ZERO && c <= NINE) || c === LOWER_N) return yield* this.numericArray(hint);
+    return yield* this.genericArray([]);
+  }
+
+  /** The rest of an array, element by element; `out` holds the elements read so far. */
+  private *genericArray(out: unknown[]): Generator<void, unknown[]> {
+    for (;;) {
+      out.push(yield* this.value());
+      const c = yield* this.punct();
+      if (c === COMMA) continue;
+      if (c === RBRACKET) return out;
+      this.pos--;
+      return this.fail('Expected "," or "]"');
+    }
+  }
+
+  /**
+   * An array that starts with a number or null: first read as int32s (the common case, kept in an
+   * Int32Array); from the first element that is not one, as doubles (NaN for null); and if a
+   * non-numeric element turns up, as a generic array.
+   */
+  private *numericArray(hint: number): Generator<void, unknown> {
+    this.n = 0;
+    const scratch = this.ints;
+    // A big column of a known length: read it straight into its own array. (Each element takes at
+    // least two bytes, which bounds a wrong length.)
+    const bound = ((this.totalBytes || this.end) - this.pos) / 2;
+    if (hint >= 4096 && hint <= bound) this.ints = new Int32Array(hint);
+    for (;;) {
+      const r = this.intRun();
+      if (r === Run.Done) {
+        const out = this.ints;
+        this.ints = scratch;
+        return out.length === this.n ? out : out.slice(0, this.n);
+      }
+      if (r === Run.Switch) break;
+      yield;
+    }
+    const n = this.n;
+    const ints = this.ints;
+    this.ints = scratch;
+    let doubles = this.doubles;
+    if (doubles.length < 2 * n) {
+      doubles = new Float64Array(2 * n);
+      this.doubles = doubles;
+    }
+    for (let k = 0; k < n; k++) doubles[k] = ints[k];
+    for (;;) {
+      const r = this.doubleRun();
+      if (r === Run.Done) return this.doubles.slice(0, this.n);
+      if (r === Run.Switch) break;
+      yield;
+    }
+    // Not a number: the array is mixed. Keep what was read (NaN stood for null) and go on generically.
+    const out: unknown[] = new Array<unknown>(this.n);
+    doubles = this.doubles;
+    for (let k = 0; k < this.n; k++) {
+      const x = doubles[k];
+      out[k] = x === x ? x : null;
+    }
+    return yield* this.genericArray(out);
+  }
+
+  /** Reads int32 elements into `ints` until the array ends, the bytes run out, or an element is no int32. */
+  private intRun(): Run {
+    const buf = this.buf;
+    const end = this.end;
+    let ints = this.ints;
+    let n = this.n;
+    let pos = this.pos;
+    let r: Run;
+    for (;;) {
+      if (n === ints.length) {
+        const bigger = new Int32Array(ints.length * 2);
+        bigger.set(ints);
+        ints = bigger;
+        this.ints = ints;
+      }
+      if (pos + 12 <= end) {
+        // The common case, far from the end of the bytes so without bounds checks: 1 to 9 digits, no
+        // sign, no leading zero, no whitespace, then "," or "]". Anything else takes the path below.
+        let p = pos;
+        let d = buf[p] - ZERO;
+        let v = -1; // no digit
+        if (d >= 1 && d <= 9) {
+          v = d;
+          d = buf[++p] - ZERO;
+          while (d >= 0 && d <= 9 && p - pos < 9) {
+            v = v * 10 + d;
+            d = buf[++p] - ZERO;
+          }
+        } else if (d === 0) {
+          v = 0;
+          d = buf[++p] - ZERO;
+        }
+        if (d === COMMA - ZERO && v >= 0) {
+          ints[n++] = v;
+          pos = p + 1;
+          continue;
+        }
+        if (d === RBRACKET - ZERO && v >= 0) {
+          ints[n++] = v;
+          pos = p + 1;
+          r = Run.Done;
+          break;
+        }
+      }
+      const at = pos;
+      let c = pos < end ? buf[pos] : -1;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++pos < end ? buf[pos] : -1;
+      const neg = c === MINUS;
+      if (neg) c = ++pos < end ? buf[pos] : -1;
+      if (!(c >= ZERO && c <= NINE)) {
+        pos = at;
+        r = c < 0 && !this.final ? Run.More : Run.Switch;
+        break;
+      }
+      const from = pos;
+      let v = c - ZERO;
+      c = ++pos < end ? buf[pos] : -1;
+      // At most 9 digits, so that v stays a small integer; longer numbers take the general path.
+      while (c >= ZERO && c <= NINE && pos - from < 9) {
+        v = v * 10 + (c - ZERO);
+        c = ++pos < end ? buf[pos] : -1;
+      }
+      // -0, and a leading zero (an error), are for the general path.
+      const odd = (buf[from] === ZERO && pos - from > 1) || (neg && v === 0);
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++pos < end ? buf[pos] : -1;
+      if ((c === COMMA || c === RBRACKET) && !odd) {
+        ints[n++] = neg ? -v : v;
+        pos++;
+        if (c === RBRACKET) {
+          r = Run.Done;
+          break;
+        }
+        continue;
+      }
+      pos = at;
+      // Out of bytes mid-element: wait for more. Anything else (a longer number, a fraction, a bad
+      // character) is for the general path to read or report.
+      r = c < 0 && !this.final ? Run.More : Run.Switch;
+      break;
+    }
+    this.n = n;
+    this.pos = pos;
+    return r;
+  }
+
+  /** Reads elements as doubles into `doubles` until the array ends, the bytes run out, or one is no number. */
+  private doubleRun(): Run {
+    const buf = this.buf;
+    const end = this.end;
+    let doubles = this.doubles;
+    let n = this.n;
+    let pos = this.pos;
+    let r: Run;
+    for (;;) {
+      const at = pos;
+      let c = pos < end ? buf[pos] : -1;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++pos < end ? buf[pos] : -1;
+      let v: number | More;
+      if (c === MINUS || (c >= ZERO && c <= NINE)) {
+        this.pos = pos;
+        v = this.number();
+        pos = this.pos;
+      } else if (c === LOWER_N) {
+        this.pos = pos;
+        const x = this.literal('null', null);
+        pos = this.pos;
+        v = x === MORE ? MORE : NaN;
+      } else {
+        pos = at;
+        r = c < 0 && !this.final ? Run.More : Run.Switch;
+        break;
+      }
+      if (v === MORE) {
+        pos = at;
+        r = Run.More;
+        break;
+      }
+      c = pos < end ? buf[pos] : -1;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = ++pos < end ? buf[pos] : -1;
+      if (c === COMMA || c === RBRACKET) {
+        if (n === doubles.length) {
+          const bigger = new Float64Array(doubles.length * 2);
+          bigger.set(doubles);
+          doubles = bigger;
+          this.doubles = doubles;
+        }
+        doubles[n++] = v;
+        pos++;
+        if (c === RBRACKET) {
+          r = Run.Done;
+          break;
+        }
+        continue;
+      }
+      if (c < 0) {
+        pos = at;
+        r = this.short() ? Run.More : Run.Done;
+        break;
+      }
+      this.pos = pos;
+      this.fail('Expected "," or "]"');
+    }
+    this.n = n;
+    this.pos = pos;
+    return r;
+  }
+
+  /** A number: integers of up to 15 digits inline, anything else through JSON.parse of its token. */
+  private number(): number | More {
+    const buf = this.buf;
+    const end = this.end;
+    const from = this.pos;
+    let pos = from;
+    let c = buf[pos];
+    const neg = c === MINUS;
+    if (neg) c = ++pos < end ? buf[pos] : -1;
+    if (c > ZERO && c <= NINE) {
+      let v = c - ZERO;
+      c = ++pos < end ? buf[pos] : -1;
+      while (c >= ZERO && c <= NINE) {
+        v = v * 10 + (c - ZERO);
+        c = ++pos < end ? buf[pos] : -1;
+      }
+      if (c >= 0 && c !== DOT && c !== LOWER_E && c !== UPPER_E && pos - from <= 15) {
+        this.pos = pos;
+        return neg ? -v : v;
+      }
+    }
+    return this.numberToken(from);
+  }
+
+  /** A number token, through JSON.parse (which checks its grammar). */
+  private numberToken(from: number): number | More {
+    const buf = this.buf;
+    let pos = from;
+    for (;;) {
+      const c = pos < this.end ? buf[pos] : -1;
+      if ((c >= ZERO && c <= NINE) || c === MINUS || c === PLUS || c === DOT || c === LOWER_E || c === UPPER_E) pos++;
+      else if (c < 0 && !this.final) return MORE;
+      else break;
+    }
+    const token = this.bufView.toString('latin1', from, pos);
+    let v: unknown;
+    try {
+      v = JSON.parse(token);
+    } catch {
+      return this.fail('Bad number');
+    }
+    if (typeof v !== 'number') return this.fail('Bad number');
+    this.pos = pos;
+    return v;
+  }
+
+  /** A string (at its opening quote), or MORE if its end has not arrived yet. */
+  private string(): string | More {
+    const buf = this.buf;
+    const end = this.end;
+    const from = this.pos + 1;
+    let pos = from;
+    let plain = true;
+    for (;;) {
+      if (pos >= end) {
+        if (this.final) {
+          this.pos = pos;
+          this.fail('Unterminated string');
+        }
+        return MORE;
+      }
+      const c = buf[pos];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        plain = false;
+        pos += 2;
+        continue;
+      }
+      if (c < 0x20 || c >= 0x80) plain = false;
+      pos++;
+    }
+    this.pos = pos + 1;
+    // Buffer's own decoders (what buf.toString uses), so strings decode exactly as in the text path.
+    if (plain) return this.bufView.toString('latin1', from, pos);
+    let v: unknown;
+    try {
+      v = JSON.parse(this.bufView.toString('utf8', from - 1, pos + 1));
+    } catch {
+      this.pos = from - 1;
+      return this.fail('Bad string');
+    }
+    return v as string;
+  }
+}
