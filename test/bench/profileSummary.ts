@@ -84,7 +84,7 @@ export async function profileSummaryFigure(): Promise<Figure> {
       `A profile written by test/unit/profile/generate.ts writeBigProfile (${mib(textBytes)} of JSON, ` +
         `${summary[0].threads ?? '?'} threads; ${mib(fs.statSync(input.file).size)} gzipped at level 2 as samply ` +
         'does). Measured: readProfileFile on the .json.gz, from the call to the summary (read + gunzip, ' +
-        'JSON.parse, model, summary). Baseline: JSON.parse alone of the same text, already in memory. ' +
+        'parse, model, summary). Baseline: JSON.parse alone of the same text, already in memory. ' +
         `${ROUNDS} alternating rounds, each run in its own child process; medians. Peak = growth of RSS ` +
         "(sampled every 50 ms, and the kernel's VmHWM) over the child's RSS before it starts; the baseline's " +
         'peak includes reading and gunzipping the text.',
