@@ -3,10 +3,32 @@
 //                                                               (as its two halves, to time each: readProfileModel,
 //                                                               then model.summarize())
 //   node out/test/bench/profileChild.js parse   <file.json.gz>   gunzip + JSON.parse of the same text (the baseline)
+//   node out/test/bench/profileChild.js viewer  <file.json.gz>   as the viewer opens it: in a worker thread
+//                                                               (openProfileOffThread), then the first summary
+// With `--stall` after the file, the longest time the calling thread could not run a 5 ms timer is reported too.
 import * as fs from 'fs';
+import * as path from 'path';
 import * as zlib from 'zlib';
 import { readProfileModel, type ReadPhase } from '../../src/profile';
+import { openProfileOffThread } from '../../src/profile/offThread';
 import { reply, selfMemorySampler } from './common';
+
+/** Measures the longest gap between ticks of a 5 ms timer: how long the thread was held at once. */
+function stallMeter(): { stop(): number } {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(worst, performance.now() - last);
+    },
+  };
+}
 
 export interface ProfileChildResult {
   totalMs: number;
@@ -16,11 +38,14 @@ export interface ProfileChildResult {
   threads?: number;
   peakGrowth: number;
   baselineRss: number;
+  /** With --stall: the calling thread's longest stall, ms. */
+  longestStallMs?: number;
 }
 
 async function main(): Promise<void> {
-  const [mode, file] = process.argv.slice(2);
+  const [mode, file, flag] = process.argv.slice(2);
   const mem = selfMemorySampler(50);
+  const stall = flag === '--stall' ? stallMeter() : undefined;
   const t0 = performance.now();
   const phases: Record<string, number> = {};
   let textBytes = 0;
@@ -38,6 +63,15 @@ async function main(): Promise<void> {
     phases.summarize = performance.now() - t0;
     threads = r.model.summarize().threads.length;
     totalMs = performance.now() - t0;
+  } else if (mode === 'viewer') {
+    const r = await openProfileOffThread(
+      { path: file },
+      { workerFile: path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js') },
+    );
+    if (!r.ok) throw new Error(`openProfileOffThread failed: ${JSON.stringify(r.error)}`);
+    threads = (await r.profile.summarizeSelection({ topN: 100 })).threads.length;
+    totalMs = performance.now() - t0;
+    r.profile.dispose();
   } else if (mode === 'parse') {
     const text = zlib.gunzipSync(fs.readFileSync(file), { chunkSize: 1024 * 1024 }).toString('utf8');
     textBytes = text.length;
@@ -49,8 +83,10 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
+  const longestStallMs = stall?.stop();
   const m = mem.stop();
   const result: ProfileChildResult = {
+    longestStallMs,
     totalMs,
     phases,
     textBytes,

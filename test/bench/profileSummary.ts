@@ -72,6 +72,17 @@ export async function profileSummaryFigure(): Promise<Figure> {
   const summarizing = median(summary.map((r) => phase(r, 'summarize')));
   const readAndParse = median(parse.map((r) => r.totalMs + (r.phases.readAndGunzip ?? NaN)));
   const textBytes = summary[0].textBytes;
+  // How long the extension host's thread is held at once: reading in-process vs as the viewer does (a worker).
+  const stalls: Record<'summary' | 'viewer', ProfileChildResult> = {} as never;
+  for (const mode of ['summary', 'viewer'] as const) {
+    stalls[mode] = (
+      await runNodeChild<ProfileChildResult>('profileChild', [mode, input.file, '--stall'], { timeoutMs: 3 * 60_000 })
+    ).result;
+  }
+  log(
+    `profile: longest stall of the calling thread in-process ${ms(stalls.summary.longestStallMs ?? NaN)}, ` +
+      `viewer (worker) ${ms(stalls.viewer.longestStallMs ?? NaN)}`,
+  );
   const top = await profiledRun(input.file);
   return {
     figure: 'profile summary (~200 MiB JSON)',
@@ -105,6 +116,11 @@ export async function profileSummaryFigure(): Promise<Figure> {
           parse.map((r) => r.peakGrowth),
           (x) => mib(x, 0),
         )}.`,
+      `The viewer reads profiles in a worker thread (src/profile/offThread.ts). The longest time the calling thread ` +
+        `could not run a 5 ms timer, one more run each: readProfileFile in-process ${ms(stalls.summary.longestStallMs ?? NaN)} ` +
+        `(of ${ms(stalls.summary.totalMs)}); as the viewer opens it, worker + first summary ` +
+        `${ms(stalls.viewer.longestStallMs ?? NaN)} (of ${ms(stalls.viewer.totalMs)}, peak +${mib(stalls.viewer.peakGrowth, 0)}): ` +
+        'that is how long the extension host, and every other extension, would wait.',
       `Most self time in one more run under \`node --cpu-prof\`: ${top.join('; ')}.`,
     ],
   };
