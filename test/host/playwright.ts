@@ -12,6 +12,7 @@ export interface PwLocator {
   hover(options?: { timeout?: number }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
   inputValue(options?: { timeout?: number }): Promise<string>;
+  getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
 }
 

@@ -147,6 +147,16 @@ export const ui = {
     await call('frameClick', { selector, ...opts });
   },
 
+  /** Sets the value of an input inside a frame (a webview's filter box) at once; it gets an `input` event. */
+  async frameFill(selector: string, text: string, opts: FrameTextOptions = {}): Promise<void> {
+    await call('frameFill', { selector, text, ...opts });
+  },
+
+  /** An attribute of an element inside a frame: its value, '' for a bare one (`disabled`), null when absent. */
+  async frameAttr(selector: string, name: string, opts: FrameTextOptions = {}): Promise<string | null> {
+    return (await call<{ value: string | null }>('frameAttr', { selector, name, ...opts })).value;
+  },
+
   /** URLs of the page's frames, to find a webview's. */
   async frames(): Promise<{ url: string; name: string }[]> {
     return (await call<{ frames: { url: string; name: string }[] }>('frames', {})).frames;

@@ -161,6 +161,32 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await locator.first().click({ timeout: timeoutOf(body) });
       return { ok: true, frameUrl: frame.url() };
     },
+    /** Sets an input's value inside a frame at once (fires `input`, as typing would). */
+    async frameFill(body) {
+      const { frame, locator } = await findInFrames(
+        pageOf(),
+        str(body, 'frameUrlContains', false),
+        str(body, 'selector'),
+        '',
+        timeoutOf(body),
+      );
+      await locator.first().fill(str(body, 'text'), { timeout: timeoutOf(body) });
+      return { ok: true, frameUrl: frame.url() };
+    },
+    /** An attribute of the first matching element inside a frame (null when it has none). */
+    async frameAttr(body) {
+      const { frame, locator } = await findInFrames(
+        pageOf(),
+        str(body, 'frameUrlContains', false),
+        str(body, 'selector'),
+        '',
+        timeoutOf(body),
+      );
+      return {
+        value: await locator.first().getAttribute(str(body, 'name'), { timeout: timeoutOf(body) }),
+        frameUrl: frame.url(),
+      };
+    },
     async frames() {
       return {
         frames: pageOf()

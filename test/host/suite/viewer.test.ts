@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as vscode from 'vscode';
+import { readProfileModel } from '../../../src/profile';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
 import { extensionApi, workspaceRoot } from '../support';
@@ -67,5 +68,99 @@ describe('Samply profile viewer', function () {
     } finally {
       fs.rmSync(bad, { force: true });
     }
+  });
+});
+
+describe('Samply profile viewer, driven from the keyboard and mouse', function () {
+  this.timeout(120_000);
+  const fixture = path.join(FIXTURES, 'agave-bench-shred-v55-linux.json.gz');
+  const cell = '#top-self tbody tr:first-child td:first-child';
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    for (let end = Date.now() + 20_000; !(await check());) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  before(async function () {
+    await extensionApi();
+    if (!ui.available()) this.skip();
+    if (!fs.existsSync(fixture)) {
+      console.log(`skipped: ${FIXTURES} not found (../shared is absent in this clone)`);
+      this.skip();
+    }
+  });
+  after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+  it('filters threads, selects with Enter, shows callers and callees, and searches and zooms the flame graph', async () => {
+    // What the webview must show, from the same reader in this process.
+    const local = await readProfileModel(fixture);
+    assert.ok(local.ok);
+    const solana = local.model.threads.find((t) => t.tid === '958757.1');
+    assert.ok(solana, 'the fixture has the "solana" thread of SOURCES.md');
+    const only = { threads: [solana.index] };
+    const sel = local.model.summarizeSelection({ ...only, topN: 100 });
+    assert.strictEqual(sel.topSelf[0].self, 111, 'SOURCES.md: top self of the busiest thread');
+
+    await vscode.commands.executeCommand('feldera.openProfileSummary', vscode.Uri.file(fixture));
+    await ui.frameText(cell, WEBVIEW);
+
+    // The filter keeps the thread whose tid matches; Enter in the filter selects what it shows.
+    await ui.frameFill('#thread-filter', '958757.1', WEBVIEW);
+    await until(
+      'the filter to leave one thread',
+      async () => (await ui.frameTexts('#thread-list [role="option"]', WEBVIEW)).length === 1,
+    );
+    assert.match((await ui.frameTexts('#thread-list [role="option"]', WEBVIEW))[0], /solana/);
+    await ui.frameClick('#thread-filter', WEBVIEW);
+    await ui.press('Enter');
+    await ui.frameText(cell, { ...WEBVIEW, hasText: sel.topSelf[0].name });
+    const row = (await ui.frameTexts('#top-self tbody tr:first-child td', WEBVIEW)).map((t) => t.trim());
+    assert.deepStrictEqual(row.slice(0, 2), [sel.topSelf[0].name, '111']);
+    assert.match(await ui.frameText('#thread-count', WEBVIEW), /^1 of 38 selected$/);
+
+    // A click selects a function; ArrowDown + Enter the next one, whose callers and callees are listed.
+    await ui.frameClick('#top-self tbody tr:first-child', WEBVIEW);
+    await ui.frameText('#details-name', { ...WEBVIEW, hasText: sel.topSelf[0].name });
+    await ui.press('ArrowDown');
+    await ui.press('Enter');
+    const second = sel.topSelf[1];
+    await ui.frameText('#details-name', { ...WEBVIEW, hasText: second.name });
+    const details = local.model.functionDetails(second.id, only);
+    assert.ok(details);
+    const names = async (table: string) =>
+      (await ui.frameTexts(`#${table} tbody tr td:first-child`, WEBVIEW)).map((t) => t.trim());
+    assert.deepStrictEqual(
+      await names('callers'),
+      details.callers.length ? details.callers.map((c) => c.name) : ['No callers in this selection.'],
+    );
+    assert.deepStrictEqual(
+      await names('callees'),
+      details.callees.length ? details.callees.map((c) => c.name) : ['It calls nothing: all its time is self time.'],
+    );
+
+    // Search highlights the matching function and says how much of the selection it covers.
+    const top = sel.topTotal[0];
+    await ui.frameFill('#flame-search', top.name, WEBVIEW);
+    const pct = ((100 * top.total) / sel.stackWeight).toFixed(1);
+    await ui.frameText('#flame-search-info', { ...WEBVIEW, hasText: `1 function, ${pct}%` });
+
+    // The flame graph from the keyboard: Home, ArrowDown, Enter zooms into a node (and selects its function);
+    // Escape zooms out again.
+    assert.strictEqual(await ui.frameAttr('#flame-reset', 'disabled', WEBVIEW), '', 'zoomed before anything was done');
+    await ui.frameClick('#flame-heading', WEBVIEW);
+    await ui.press('Tab'); // the search box
+    await ui.press('Tab'); // Reset zoom is disabled: the canvas is next
+    await ui.press('Home');
+    await ui.press('ArrowDown');
+    await ui.press('Enter');
+    await until('the zoom', async () => (await ui.frameAttr('#flame-reset', 'disabled', WEBVIEW)) === null);
+    const crumbs = (await ui.frameTexts('#flame-breadcrumb .crumb', WEBVIEW)).map((t) => t.trim());
+    assert.strictEqual(crumbs[0], 'All');
+    assert.ok(crumbs.length >= 2, `breadcrumb: ${crumbs.join(' › ')}`);
+    await ui.frameText('#details-name', { ...WEBVIEW, hasText: crumbs[crumbs.length - 1] });
+    await ui.screenshot('profile-zoomed');
+    await ui.press('Escape');
+    await until('the zoom to reset', async () => (await ui.frameAttr('#flame-reset', 'disabled', WEBVIEW)) === '');
   });
 });
