@@ -9,7 +9,7 @@ export interface PwLocator {
   innerText(options?: { timeout?: number }): Promise<string>;
   allInnerTexts(): Promise<string[]>;
   click(options?: { timeout?: number; button?: 'left' | 'right' | 'middle'; clickCount?: number }): Promise<void>;
-  hover(options?: { timeout?: number }): Promise<void>;
+  hover(options?: { timeout?: number; position?: { x: number; y: number } }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
   inputValue(options?: { timeout?: number }): Promise<string>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;

@@ -152,6 +152,12 @@ export const ui = {
     await call('frameFill', { selector, text, ...opts });
   },
 
+  /** Moves the mouse over an element inside a frame; `at` is a point from its top left (default: its centre). */
+  async frameHover(selector: string, opts: FrameTextOptions & { at?: { x: number; y: number } } = {}): Promise<void> {
+    const { at, ...rest } = opts;
+    await call('frameHover', { selector, ...rest, ...(at ?? {}) });
+  },
+
   /** An attribute of an element inside a frame: its value, '' for a bare one (`disabled`), null when absent. */
   async frameAttr(selector: string, name: string, opts: FrameTextOptions = {}): Promise<string | null> {
     return (await call<{ value: string | null }>('frameAttr', { selector, name, ...opts })).value;

@@ -173,6 +173,19 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await locator.first().fill(str(body, 'text'), { timeout: timeoutOf(body) });
       return { ok: true, frameUrl: frame.url() };
     },
+    /** Moves the mouse over an element inside a frame, at `x`,`y` from its top left when given (a canvas). */
+    async frameHover(body) {
+      const { frame, locator } = await findInFrames(
+        pageOf(),
+        str(body, 'frameUrlContains', false),
+        str(body, 'selector'),
+        '',
+        timeoutOf(body),
+      );
+      const position = typeof body.x === 'number' && typeof body.y === 'number' ? { x: body.x, y: body.y } : undefined;
+      await locator.first().hover({ timeout: timeoutOf(body), position });
+      return { ok: true, frameUrl: frame.url() };
+    },
     /** An attribute of the first matching element inside a frame (null when it has none). */
     async frameAttr(body) {
       const { frame, locator } = await findInFrames(

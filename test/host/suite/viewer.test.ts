@@ -92,7 +92,7 @@ describe('Samply profile viewer, driven from the keyboard and mouse', function (
   });
   after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
-  it('filters threads, selects with Enter, shows callers and callees, and searches and zooms the flame graph', async () => {
+  it('filters threads, selects with Enter, shows callers and callees, searches, zooms and hovers the flame graph', async () => {
     // What the webview must show, from the same reader in this process.
     const local = await readProfileModel(fixture);
     assert.ok(local.ok);
@@ -162,5 +162,16 @@ describe('Samply profile viewer, driven from the keyboard and mouse', function (
     await ui.screenshot('profile-zoomed');
     await ui.press('Escape');
     await until('the zoom to reset', async () => (await ui.frameAttr('#flame-reset', 'disabled', WEBVIEW)) === '');
+
+    // Hovering a frame of the graph (the top row, at its left) tells its function and weights.
+    await ui.frameHover('#flame-graph', { ...WEBVIEW, at: { x: 12, y: 9 } });
+    const tip = await ui.frameText('#flame-tooltip', { ...WEBVIEW, hasText: 'Self:' });
+    const title = tip.split('\n')[0].trim();
+    assert.ok(
+      sel.funcs.some((f) => f.name === title),
+      `the tooltip names no function of the selection: ${tip}`,
+    );
+    assert.match(tip, /Total: [\d,]+ samples \(/);
+    assert.match(tip, /Self: [\d,]+ samples \(/);
   });
 });
