@@ -84,6 +84,16 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
     if (!pageRef.page) throw new Error('the workbench page is not open yet');
     return pageRef.page;
   };
+  /** The request's element in a webview frame: `selector` (or `textSelector`), `hasText`, `frameUrlContains`. */
+  const inFrames = (body: Body, selectorKey = 'selector') =>
+    findInFrames(
+      pageOf(),
+      str(body, 'frameUrlContains', false),
+      str(body, selectorKey),
+      str(body, 'hasText', false),
+      timeoutOf(body),
+    );
+
   const handlers: Record<string, Handler> = {
     async screenshot(body) {
       const name = str(body, 'name').replace(/[^\w.-]+/g, '_');
@@ -140,61 +150,31 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       return { ok: true };
     },
     async frameText(body) {
-      const { frame, locator } = await findInFrames(
-        pageOf(),
-        str(body, 'frameUrlContains', false),
-        str(body, 'textSelector'),
-        str(body, 'hasText', false),
-        timeoutOf(body),
-      );
+      const { frame, locator } = await inFrames(body, 'textSelector');
       if (body.all === true) return { texts: await locator.allInnerTexts(), frameUrl: frame.url() };
       return { text: await locator.first().innerText({ timeout: timeoutOf(body) }), frameUrl: frame.url() };
     },
     async frameClick(body) {
-      const { frame, locator } = await findInFrames(
-        pageOf(),
-        str(body, 'frameUrlContains', false),
-        str(body, 'selector'),
-        str(body, 'hasText', false),
-        timeoutOf(body),
-      );
+      const { frame, locator } = await inFrames(body);
       await locator.first().click({ timeout: timeoutOf(body) });
       return { ok: true, frameUrl: frame.url() };
     },
     /** Sets an input's value inside a frame at once (fires `input`, as typing would). */
     async frameFill(body) {
-      const { frame, locator } = await findInFrames(
-        pageOf(),
-        str(body, 'frameUrlContains', false),
-        str(body, 'selector'),
-        '',
-        timeoutOf(body),
-      );
+      const { frame, locator } = await inFrames(body);
       await locator.first().fill(str(body, 'text'), { timeout: timeoutOf(body) });
       return { ok: true, frameUrl: frame.url() };
     },
     /** Moves the mouse over an element inside a frame, at `x`,`y` from its top left when given (a canvas). */
     async frameHover(body) {
-      const { frame, locator } = await findInFrames(
-        pageOf(),
-        str(body, 'frameUrlContains', false),
-        str(body, 'selector'),
-        '',
-        timeoutOf(body),
-      );
+      const { frame, locator } = await inFrames(body);
       const position = typeof body.x === 'number' && typeof body.y === 'number' ? { x: body.x, y: body.y } : undefined;
       await locator.first().hover({ timeout: timeoutOf(body), position });
       return { ok: true, frameUrl: frame.url() };
     },
     /** An attribute of the first matching element inside a frame (null when it has none). */
     async frameAttr(body) {
-      const { frame, locator } = await findInFrames(
-        pageOf(),
-        str(body, 'frameUrlContains', false),
-        str(body, 'selector'),
-        '',
-        timeoutOf(body),
-      );
+      const { frame, locator } = await inFrames(body);
       return {
         value: await locator.first().getAttribute(str(body, 'name'), { timeout: timeoutOf(body) }),
         frameUrl: frame.url(),
