@@ -1,7 +1,7 @@
 // Add Server…, Remove Server, Set API Key…, Forget API Key. Nothing is saved until every step has succeeded:
 // cancelling at any point changes nothing.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import { inspectToken } from '../feldera/token';
 import { isLoopbackHost, normalizeServerUrl } from '../feldera/url';
 import type { ApiResult, AuthConfig, ServerConfig } from '../feldera/types';
@@ -119,11 +119,8 @@ async function askForKey(
     const r = await verifyKey(deps, server, trimmed);
     if (r === undefined) return undefined;
     if (r.ok) return { key: trimmed, config: r.value };
-    const rejected =
-      (r.error.kind === 'feldera' || r.error.kind === 'http') && (r.error.status === 401 || r.error.status === 403);
-    const e = r.error;
-    const message = rejected
-      ? `${server.name} rejected this key (${e.kind === 'feldera' ? e.message : e.kind === 'http' ? `HTTP ${e.status}` : e.kind}).`
+    const message = keyProblem(r.error)
+      ? describeKeyProblem(r.error, { server: server.name })
       : `Could not check the key: ${describeApiError(r.error, { server: server.name })}`;
     const again = await vscode.window.showErrorMessage(`Feldera: ${message}`, 'Try Again');
     if (again !== 'Try Again') return undefined;

@@ -1,9 +1,14 @@
 // Waits for a samply profile (polling while a collection runs) and streams it into a folder. No UI: progress goes
 // through a callback, cancellation comes in through an AbortSignal, every outcome is a value.
+import { sleep } from '../common/sleep';
+import { formatDuration } from '../common/text';
 import { saveStreamAtomically } from './atomicFile';
 import { profileFileName } from './naming';
 import type { CollectResult, DownloadResult, FetchProgress, SamplyCollectOptions, SamplyFetchOptions } from './types';
 import type { SamplyProfileAnswer } from '../feldera/types';
+
+/** Kept importable from here for callers that used it before it moved to ../common/text. */
+export { formatDuration };
 
 export const DEFAULT_FETCH_DEADLINE_MS = 10 * 60_000;
 export const DEFAULT_MIN_POLL_MS = 1_000;
@@ -144,21 +149,6 @@ async function countdown(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Runs `work` with a signal of its own that follows the caller's, and aborts it when the work failed, so a request or
  * body the work gave up on (stall, corrupt data) is torn down too.
@@ -193,15 +183,6 @@ function deadlineError(opts: SamplyFetchOptions, waitedMs: number, allowedMs: nu
       : `Waited ${formatDuration(waitedMs)} for the samply profile of ${who}, but samply had not finished writing it. ` +
         'Large profiles can take a while: run Fetch Samply Profile again in a minute, or collect a shorter profile.';
   return { kind: 'deadline' as const, message, waitedMs };
-}
-
-/** "45 s", "2 min 5 s", "1 h 3 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const m = Math.round(s / 60);
-  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 function cancelled(): DownloadResult {

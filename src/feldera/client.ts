@@ -12,6 +12,7 @@
 //   is destroyed early.
 import fetch, { type Headers, type RequestInit, type Response } from 'node-fetch';
 import { PassThrough, type Readable } from 'stream';
+import { sleep } from '../common/sleep';
 import { isRetryableStatus } from './errors';
 import {
   parseContentDispositionFilename,
@@ -593,22 +594,6 @@ function nonNegative(v: number | undefined, fallback: number): number {
 function seconds(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` fires. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Reads a body as UTF-8 up to `limit` bytes; beyond that it stops reading and says so. */

@@ -18,19 +18,47 @@ export function apiErrorCode(e: ApiError): string | undefined {
   return e.kind === 'feldera' ? e.errorCode : undefined;
 }
 
-/** The HTTP status when an answer came. */
-export function apiErrorStatus(e: ApiError): number | undefined {
-  return e.kind === 'feldera' || e.kind === 'http' || e.kind === 'protocol' ? e.status : undefined;
+/** The HTTP status when an answer came. Takes any error value (a download's too): only answers carry one. */
+export function apiErrorStatus(e: ApiError | { readonly kind: string }): number | undefined {
+  if (e.kind !== 'feldera' && e.kind !== 'http' && e.kind !== 'protocol') return undefined;
+  const status = (e as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
 }
 
-/** 401: the key is missing, wrong or expired — "Set API Key…" is the next step. */
-export function isAuthError(e: ApiError): boolean {
+/** 401: the key is missing, wrong or expired. */
+export function isAuthError(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorStatus(e) === 401;
 }
 
-/** 403: the key works but its role is too low. */
-export function isPermissionError(e: ApiError): boolean {
+/** 403: the key works but its role is too low for this. */
+export function isPermissionError(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorStatus(e) === 403;
+}
+
+/**
+ * What is wrong with the API key, if that is what an error says — the one place this is decided.
+ * - `rejected` (401): the server does not accept the key (missing, wrong, expired).
+ * - `forbidden` (403): the server accepts the key, but its role may not do this.
+ * Either way "Set API Key…" is the next step (another key, or one with more rights); the words differ.
+ */
+export type KeyProblem = 'rejected' | 'forbidden';
+
+export function keyProblem(e: ApiError | { readonly kind: string }): KeyProblem | undefined {
+  if (isAuthError(e)) return 'rejected';
+  if (isPermissionError(e)) return 'forbidden';
+  return undefined;
+}
+
+/** The sentence for an error `keyProblem` names: what the server said and what to do. */
+export function describeKeyProblem(e: ApiError | { readonly kind: string }, context: ApiErrorContext = {}): string {
+  const server = context.server ? `the Feldera server ${quote(context.server)}` : 'the Feldera server';
+  const message = e.kind === 'feldera' ? String((e as { message?: unknown }).message ?? '').trim() : '';
+  const said = message ? ` ("${withoutFinalStop(message)}")` : '';
+  const sentence =
+    keyProblem(e) === 'forbidden'
+      ? `The API key for ${server} is not allowed to do this${context.pipeline !== undefined ? ` on pipeline ${quote(context.pipeline)}` : ''} (HTTP 403${said}). Set a key with more rights.`
+      : `${capitalize(server)} rejected the API key (HTTP 401${said}). Set a valid key.`;
+  return redactSecrets(sentence);
 }
 
 /** Nothing collected yet on that host — "Collect Samply Profile…" is the next step. */

@@ -165,11 +165,13 @@ const REDACTED = '[redacted]';
 
 /**
  * Replaces anything that looks like a credential with `[redacted]`: Feldera API keys (`apikey:...`), bearer tokens,
- * JWTs, and `secret` itself when given (the caller's own key, however it looks).
+ * JWTs, and each of `secrets` itself (the caller's own keys, however they look; ones shorter than 4 characters are
+ * not searched for, they would cut up ordinary words). The one redaction: the client's errors and the log use it.
  */
-export function redactSecrets(text: string, secret?: string): string {
+export function redactSecrets(text: string, secrets?: string | Iterable<string>): string {
   let out = text;
-  if (secret) out = out.split(secret).join(REDACTED);
+  const list = typeof secrets === 'string' ? [secrets] : (secrets ?? []);
+  for (const secret of list) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out
     .replace(/apikey:[A-Za-z0-9]+/gi, `apikey:${REDACTED}`)
     .replace(/bearer(\s+)[^\s"'<>,;]+/gi, `Bearer$1${REDACTED}`)

@@ -1,7 +1,8 @@
 // Maps the model to tree items. Item objects are kept per id, so selection and expansion survive refreshes and
 // change events name only the items that changed.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { escapeMarkdown } from '../common/text';
+import { describeApiError, describeKeyProblem, isTransientError, keyProblem } from '../feldera/errors';
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerEntry, ServerRegistry } from '../servers/serverRegistry';
 import type { ModelChange, PipelinesModel } from './pipelinesModel';
@@ -127,16 +128,14 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const state = this.model.state(server.url);
     if (state.kind === 'error') {
       const e = state.error;
-      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
-      const label = describeApiError(e, { server: server.name });
       return [
-        rejected
-          ? this.messageNode('error', server, label, 'key', {
+        keyProblem(e)
+          ? this.messageNode('error', server, describeKeyProblem(e, { server: server.name }), 'key', {
               command: 'feldera.setApiKey',
               title: 'Set API Key…',
               arguments: [server.name],
             })
-          : this.messageNode('error', server, label, 'error', {
+          : this.messageNode('error', server, describeApiError(e, { server: server.name }), 'error', {
               command: 'feldera.refreshPipelines',
               title: 'Retry',
               arguments: [server.name],
@@ -166,12 +165,18 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const hasKey = await this.keys.hasStored(server.origin);
     const envKey = await this.keys.isFromEnvironment(server.origin);
     if (state.kind === 'error') {
-      const e = state.error;
-      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
-      item.description = rejected ? 'key rejected' : 'unreachable';
+      const problem = keyProblem(state.error);
+      item.description =
+        problem === 'rejected'
+          ? 'key rejected'
+          : problem === 'forbidden'
+            ? 'key not allowed'
+            : isTransientError(state.error)
+              ? 'unreachable'
+              : 'error';
       item.iconPath = new vscode.ThemeIcon(
         'server',
-        new vscode.ThemeColor(rejected ? 'list.warningForeground' : 'errorForeground'),
+        new vscode.ThemeColor(problem ? 'list.warningForeground' : 'errorForeground'),
       );
     } else {
       item.description =
@@ -182,11 +187,11 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       item.iconPath = new vscode.ThemeIcon('server');
     }
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escapeMd(server.name)}**\n\n`);
-    md.appendMarkdown(`- URL: ${escapeMd(server.url)}\n`);
+    md.appendMarkdown(`**${escapeMarkdown(server.name)}**\n\n`);
+    md.appendMarkdown(`- URL: ${escapeMarkdown(server.url)}\n`);
     if (version?.version)
       md.appendMarkdown(
-        `- Feldera ${escapeMd(version.version)}${version.edition ? ` (${escapeMd(version.edition)})` : ''}\n`,
+        `- Feldera ${escapeMarkdown(version.version)}${version.edition ? ` (${escapeMarkdown(version.edition)})` : ''}\n`,
       );
     md.appendMarkdown(`- API key: ${hasKey ? 'saved in secret storage' : envKey ? 'from FELDERA_API_KEY' : 'none'}\n`);
     if (server.source === 'environment') md.appendMarkdown('- From the FELDERA_HOST environment variable\n');
@@ -266,8 +271,4 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

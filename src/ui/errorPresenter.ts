@@ -1,7 +1,7 @@
 // Turns an error value into one notification that says what happened and what to do next.
 // A rejected key is reported once per server until its key changes, never as a flood.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import type { ApiError } from '../feldera/types';
 import type { DownloadError } from '../download/types';
 import type { Log } from './log';
@@ -23,11 +23,8 @@ const OPEN_LOGS = 'Open Logs';
 const SET_KEY = 'Set API Key…';
 const COLLECT = 'Collect Samply Profile…';
 
-export function isAuthRejection(e: DownloadError | ApiError): boolean {
-  return (e.kind === 'feldera' || e.kind === 'http') && e.status === 401;
-}
-
 export function describeError(e: DownloadError, ctx: ErrorContext = {}): string {
+  if (keyProblem(e)) return describeKeyProblem(e, { server: ctx.server, pipeline: ctx.pipeline });
   switch (e.kind) {
     case 'corrupt':
       return `The profile download was incomplete or not a gzip file (${e.message}). Nothing was saved; try again.`;
@@ -42,8 +39,6 @@ export function describeError(e: DownloadError, ctx: ErrorContext = {}): string 
         return `The connection to ${ctx.server ?? 'the server'} broke off${ctx.pipeline ? ` while downloading the profile of ${ctx.pipeline}${hostText(ctx)}` : ''} (${e.message}). Nothing was saved; try again.`;
       return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
     case 'feldera':
-      if (e.status === 401)
-        return `The API key was rejected by ${ctx.server ?? 'the server'}${e.message ? ` ("${e.message}")` : ''}. Set a valid key.`;
       if (e.errorCode === 'NoSamplyProfile')
         return `No samply profile has been collected on ${ctx.pipeline ?? 'this pipeline'}${hostText(ctx)} yet${
           e.message ? ` (server: "${e.message}")` : ''
@@ -74,7 +69,10 @@ export class ErrorPresenter {
     this.rejectedOrigins.delete(origin);
   }
 
-  /** Reports a rejected key once per origin; later rejections only go to the log. Returns true if shown. */
+  /**
+   * Reports a key problem (see `keyProblem`: rejected or not allowed) once per origin, with "Set API Key…"; later
+   * ones only go to the log, until the key changes. Returns true if shown.
+   */
   async reportRejectedKey(ctx: ErrorContext, e: DownloadError | ApiError): Promise<boolean> {
     const message = describeError(e, ctx);
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
@@ -88,7 +86,7 @@ export class ErrorPresenter {
 
   async show(e: DownloadError, ctx: ErrorContext = {}): Promise<void> {
     if (e.kind === 'cancelled') return;
-    if (isAuthRejection(e)) {
+    if (keyProblem(e)) {
       await this.reportRejectedKey(ctx, e);
       return;
     }

@@ -209,6 +209,27 @@ describe('Servers and API keys', function () {
     }
   });
 
+  it('a key that may not do this (403) is told apart from a rejected one, once, with "Set API Key…"', async function () {
+    if (!ui.available()) this.skip();
+    await setServers([
+      { name: 'A', url: urlA },
+      { name: 'B', url: urlB },
+    ]);
+    b.faults.proxyErrorStatus = 403; // every /v0 request: 403 from a proxy in front of B
+    try {
+      for (let i = 0; i < 2; i++)
+        await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { server: 'B', pipeline: 'other' });
+      const toasts = (await notificationTexts()).filter((t) => /not allowed/i.test(t));
+      assert.strictEqual(toasts.length, 1, `notifications: ${(await notificationTexts()).join(' | ')}`);
+      assert.match(toasts[0], /API key for the Feldera server "B" is not allowed to do this .*HTTP 403/);
+      assert.match(toasts[0], /Set API Key/);
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      assert.strictEqual((await treeItem(await serverNode('B'))).description, 'key not allowed');
+    } finally {
+      b.faults.proxyErrorStatus = undefined;
+    }
+  });
+
   it('adds a server that needs a key from the palette: password box, expired token refused, version and edition shown', async function () {
     if (!ui.available()) this.skip();
     const keyC = 'apikey:' + 'C'.repeat(64) + 'c3'.repeat(32);
