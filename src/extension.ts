@@ -12,9 +12,12 @@ import { ApiKeyStore } from './servers/apiKeyStore';
 import { ServerConnections } from './servers/connections';
 import { ServerRegistry } from './servers/serverRegistry';
 import { ErrorPresenter } from './ui/errorPresenter';
-import { createLog } from './ui/log';
+import { createLog, logFailure } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
+
+/** The tree's background calls: 4 s per attempt and 4 s of retries per call; a refresh is bounded by the model. */
+const BACKGROUND = { requestTimeoutMs: 4_000, retryDeadlineMs: 4_000 };
 
 export function activate(context: vscode.ExtensionContext) {
   const activateStart = performance.now();
@@ -27,11 +30,12 @@ export function activate(context: vscode.ExtensionContext) {
   const log = createLog(() => keys.knownKeys());
   const registry = new ServerRegistry();
   const connections = new ServerConnections(keys, log);
-  // The tree refreshes in the background: a short retry window, so a dead server shows as such quickly.
-  const model = new PipelinesModel((s) =>
-    connections.client(registry.find(s.url) ?? { ...s, origin: new URL(s.url).origin }, undefined, 4000),
+  // The tree refreshes in the background: short timeouts, so a dead or hung server shows as such within seconds.
+  const model = new PipelinesModel(
+    (s) => connections.client(registry.find(s.url) ?? { ...s, origin: new URL(s.url).origin }, undefined, BACKGROUND),
+    { onUnexpectedError: logFailure(log, 'Refreshing the Pipelines view') },
   );
-  const view = new PipelinesView(registry, model, keys);
+  const view = new PipelinesView(registry, model, keys, log);
   const statusBar = new ProfileStatusBar();
   const errors = new ErrorPresenter(log);
   const serverDeps = { registry, keys, connections, log };
@@ -41,6 +45,7 @@ export function activate(context: vscode.ExtensionContext) {
     log,
     keys,
     registry,
+    { dispose: () => model.dispose() },
     view,
     statusBar,
     keys.onDidChange((origin) => errors.keyChanged(origin)),

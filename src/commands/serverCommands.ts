@@ -54,7 +54,7 @@ async function probe(deps: ServerCommandDeps, url: string, origin: string): Prom
       const sub = token.onCancellationRequested(() => ac.abort());
       try {
         // A short retry window: the user is waiting for an answer about a server they just typed in.
-        const api = await deps.connections.client({ name: url, url, origin }, '', 3000);
+        const api = await deps.connections.client({ name: url, url, origin }, '', { retryDeadlineMs: 3000 });
         const health = await api.health(ac.signal);
         if (ac.signal.aborted) return undefined;
         const auth = await api.authConfig(ac.signal);

@@ -11,17 +11,21 @@ export class ServerConnections {
     private readonly log: Log,
   ) {}
 
-  /** `retryDeadlineMs`: how long idempotent GETs keep retrying (shorter for the tree's background refreshes). */
+  /**
+   * `timing` shortens the client's patience (the tree's background refreshes, a URL just typed in):
+   * `retryDeadlineMs` bounds how long idempotent GETs keep retrying, `requestTimeoutMs` each attempt.
+   */
   async client(
     server: Pick<ServerEntry, 'name' | 'url' | 'origin'>,
     apiKeyOverride?: string,
-    retryDeadlineMs?: number,
+    timing: { retryDeadlineMs?: number; requestTimeoutMs?: number } = {},
   ): Promise<FelderaApi> {
     const apiKey = apiKeyOverride ?? (await this.keys.get(server.origin));
     return new FelderaClient({
       baseUrl: server.url,
       apiKey,
-      retry: retryDeadlineMs === undefined ? undefined : { deadlineMs: retryDeadlineMs },
+      retry: timing.retryDeadlineMs === undefined ? undefined : { deadlineMs: timing.retryDeadlineMs },
+      requestTimeoutMs: timing.requestTimeoutMs,
       tenant: process.env.FELDERA_TENANT || undefined,
       onRequest: (entry) => this.log.request(server.name, entry),
     });

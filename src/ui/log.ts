@@ -32,3 +32,16 @@ export function createLog(knownSecrets: () => Iterable<string>): Log & vscode.Di
     dispose: () => channel.dispose(),
   };
 }
+
+/** An unexpected error (a bug, not an error answer) for the log: its stack when it has one. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+/**
+ * For a promise nobody waits for: `void p.catch(logFailure(log, 'Refreshing the view'))`. Its failure is logged
+ * instead of becoming an unhandled rejection that no one sees.
+ */
+export function logFailure(log: Pick<Log, 'error'>, what: string): (e: unknown) => void {
+  return (e) => log.error(`${what} failed: ${errorText(e)}`);
+}
