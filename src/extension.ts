@@ -39,7 +39,14 @@ export function activate(context: vscode.ExtensionContext) {
   const statusBar = new ProfileStatusBar();
   const errors = new ErrorPresenter(log);
   const serverDeps = { registry, keys, connections, log };
-  const samplyDeps = { resolver: new SamplyTargetResolver(registry, model), connections, statusBar, errors, log };
+  const resolver = new SamplyTargetResolver(registry, model, {
+    keyProblem: (s, e) =>
+      void errors
+        .reportRejectedKey({ server: s.name, origin: s.origin, action: 'Listing pipelines' }, e)
+        .catch(logFailure(log, 'Reporting a rejected key')),
+    unexpected: logFailure(log, 'Refreshing the pipeline pick'),
+  });
+  const samplyDeps = { resolver, connections, statusBar, errors, log };
 
   context.subscriptions.push(
     log,

@@ -122,3 +122,24 @@ export async function notificationTexts(): Promise<string[]> {
     await vscode.commands.executeCommand('notifications.hideList');
   }
 }
+
+/**
+ * Right-clicks the tree row containing `row` and clicks `entry` in its context menu, with the pointer, as a hand
+ * does. VS Code ignores a release that comes within 100 ms of the menu opening (a guard against accidental clicks);
+ * a hand that quick clicks again, and so does this.
+ */
+export async function chooseFromContextMenu(row: string, entry: string): Promise<void> {
+  const { ui } = await import('./ui');
+  await ui.click(`.pane-body .monaco-list-row:has-text("${row}")`, { button: 'right' });
+  const item = `.context-view .monaco-menu .action-label:has-text("${entry}")`;
+  await ui.hover(item);
+  for (let attempt = 0; ; attempt++) {
+    await ui.click(item);
+    const closed = await ui.waitFor('.context-view .monaco-menu', { state: 'hidden', timeoutMs: 1000 }).then(
+      () => true,
+      () => false,
+    );
+    if (closed) return;
+    if (attempt === 2) throw new Error(`the context menu of "${row}" stayed open after clicking "${entry}"`);
+  }
+}

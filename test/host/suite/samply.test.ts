@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
 import {
+  chooseFromContextMenu,
   closeAllNotifications,
   extensionApi,
   filesIn,
@@ -235,6 +236,86 @@ describe('Samply profiles', function () {
       assert.match(text, /2 profile\(s\) saved, but 1 failed/);
       assert.match(text, /host 1/);
     }
+  });
+
+  describe('pickers opened from the tree stay open (real pointer presses, five times in a row)', () => {
+    // Each round the pipeline gets a new version, so its host count is unknown again: asking for it makes the tree
+    // redraw the row while the pick is open, and a tree view takes the focus back when it redraws.
+    const NAME = 'ctxmenu';
+    let rounds = 0;
+    const newRound = async (): Promise<number> => {
+      const hosts = 2 + (rounds++ % 2);
+      emu.updatePipeline(NAME, { hosts, workers: 2 * hosts });
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      const api = await extensionApi();
+      await until('the host count to be unknown again', () => api.model.hosts(url, NAME) === undefined);
+      return hosts;
+    };
+    /** The pick is open, the tree has redrawn the row meanwhile, and the pick is still open. */
+    const pickSurvivesRedraw = async (hosts: number): Promise<void> => {
+      await ui.waitFor('.quick-input-widget', { text: 'All hosts' });
+      await ui.waitFor('.pane-body .monaco-list-row', { text: `${hosts} hosts` });
+      // The tree view ends its redraw by taking the focus back (when it had it before the pick opened).
+      await ui.waitFor('.pane-body .monaco-list:focus', { state: 'attached', timeoutMs: 3000 }).catch(() => undefined);
+      const open = await ui.texts('.quick-input-widget', { hasText: 'All hosts', timeoutMs: 500 }).catch(() => []);
+      assert.strictEqual(open.length, 1, 'the host pick closed when the tree redrew');
+    };
+
+    before(async function () {
+      if (!ui.available()) this.skip();
+      emu.setPipeline({ name: NAME, deploymentStatus: 'Running', hosts: 2, workers: 4 });
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      await vscode.commands.executeCommand('workbench.view.extension.feldera');
+      await ui.waitFor('.pane-body .monaco-list-row', { text: NAME });
+    });
+
+    it('"Collect Samply Profile…" from the context menu: host pick, duration pick and custom duration', async () => {
+      for (let round = 0; round < 5; round++) {
+        const hosts = await newRound();
+        const saved = filesIn(profilesDir()).length;
+        await chooseFromContextMenu(NAME, 'Collect Samply Profile…');
+        await pickSurvivesRedraw(hosts);
+        await ui.click('.quick-input-list .monaco-list-row:has-text("Host 1")');
+        await ui.waitFor('.quick-input-widget', { text: '300 s' });
+        await ui.click('.quick-input-list .monaco-list-row:has-text("Custom…")');
+        await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
+        await ui.press('Control+A');
+        await ui.type('1');
+        await ui.press('Enter');
+        await until(
+          `round ${round}: the profile of host 1 to be saved`,
+          () => filesIn(profilesDir()).length > saved,
+          20_000,
+        );
+        const post = emu.requests.filter(
+          (r) => r.method === 'POST' && r.path === `/v0/pipelines/${NAME}/samply_profile`,
+        );
+        assert.deepStrictEqual(
+          { ordinal: post.at(-1)?.query.ordinal, duration: post.at(-1)?.query.duration_secs },
+          { ordinal: '1', duration: '1' },
+        );
+      }
+    });
+
+    it('the inline fetch button of a multihost pipeline: host pick', async () => {
+      for (let round = 0; round < 5; round++) {
+        const hosts = await newRound();
+        const asked = emu.requests.length;
+        const row = `.pane-body .monaco-list-row:has-text("${NAME}")`;
+        await ui.hover(row);
+        await ui.click(`${row} .action-label[aria-label^="Fetch Samply Profile"]`);
+        await pickSurvivesRedraw(hosts);
+        await ui.click('.quick-input-list .monaco-list-row:has-text("Host 0")');
+        await until(`round ${round}: host 0 to be asked for its profile`, () =>
+          emu.requests
+            .slice(asked)
+            .some(
+              (r) => r.method === 'GET' && r.path === `/v0/pipelines/${NAME}/samply_profile` && r.query.ordinal === '0',
+            ),
+        );
+        await closeAllNotifications();
+      }
+    });
   });
 
   it('asks for pipeline and host with the keyboard when run without arguments', async function () {

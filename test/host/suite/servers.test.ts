@@ -193,6 +193,52 @@ describe('Servers and API keys', function () {
     }
   });
 
+  it("a rejected key in the palette's pipeline pick: one notification, and the row itself sets the key", async function () {
+    if (!ui.available()) this.skip();
+    await setServers([{ name: 'A', url: urlA }]);
+    const api = await extensionApi();
+    a.setApiKeys(['apikey:' + 'Y'.repeat(128)]); // whatever key the extension has for A is refused now
+    try {
+      // Twice from the palette, dismissed each time: the key problem is told once, not once per pick or refresh.
+      for (let i = 0; i < 2; i++) {
+        const asked = a.requests.length;
+        const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+        await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'Set API Key… for A' });
+        await until(
+          'the pick to list A again',
+          () =>
+            a.requests.slice(asked).some((r) => r.path === '/v0/pipelines') && api.model.state(urlA).kind === 'error',
+        );
+        // Told once, right after the pick's own listing (later ones only go to the log).
+        if (i === 0)
+          await ui.waitFor('.notification-toast, .notifications-center .notification-list-item', {
+            text: 'rejected the API key',
+          });
+        await ui.press('Escape');
+        assert.strictEqual(await run, undefined);
+      }
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      const notes = (await notificationTexts()).filter((t) => /API key/.test(t));
+      assert.strictEqual(notes.length, 1, `notifications: ${notes.join(' | ')}`);
+      assert.match(notes[0], /"A" rejected the API key \(HTTP 401/);
+      assert.match(notes[0], /Set API Key/);
+
+      // Accepting the row (a pointer press) runs Set API Key… for A; once A takes the key, the pick comes back.
+      const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+      await ui.click('.quick-input-list .monaco-list-row:has-text("Set API Key… for A")');
+      await ui.waitFor('.quick-input-widget', { text: 'API key for A' });
+      a.setApiKeys([KEY_A]);
+      await ui.type(KEY_A);
+      await ui.press('Enter');
+      await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'orders' });
+      await ui.press('Escape');
+      assert.strictEqual(await run, undefined);
+      assert.strictEqual(api.model.state(urlA).kind, 'ok');
+    } finally {
+      a.setApiKeys([KEY_A]);
+    }
+  });
+
   it('a rejected key shows one notification with "Set API Key…", not one per request', async function () {
     if (!ui.available()) this.skip();
     a.setApiKeys(['apikey:' + 'Z'.repeat(128)]); // A's key is no longer valid
