@@ -4,7 +4,8 @@
 // - Redirects are never followed (`redirect: 'manual'`); the API key goes only to the base URL's origin.
 // - Idempotent GETs retry on no answer (except permanent failures: unknown host, TLS) and on 408/502/503/504, with
 //   exponential backoff and full jitter under an overall deadline; a Retry-After on those answers is a floor for the
-//   wait. A wait that would end past the deadline is not started: the last answer is returned instead.
+//   wait, of at most 30 s. A wait that would end past the deadline is not started: the last answer is returned
+//   instead.
 // - The POST that starts a samply collection is retried only on ECONNREFUSED: no connection means the server cannot
 //   have acted on it, so trying again cannot start a second collection.
 // - The per-attempt timeout covers a JSON call's whole answer, but only the headers of a profile download: those
@@ -18,6 +19,7 @@ import {
   parseErrorBody,
   parseRetryAfter,
   redactSecrets,
+  retryAfterWaitMs,
   safeSnippet,
 } from './parsers';
 import type {
@@ -350,7 +352,7 @@ export class FelderaClient implements FelderaApi {
       const cap = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
       let delay = Math.random() * cap;
       const retryAfter = outcome.answer?.headers.get('retry-after');
-      if (retryAfter !== null && retryAfter !== undefined) delay = Math.max(delay, parseRetryAfter(retryAfter) * 1000);
+      if (retryAfter !== null && retryAfter !== undefined) delay = Math.max(delay, retryAfterWaitMs(retryAfter));
       if (Date.now() + delay >= deadline) return outcome;
       if (!(await sleep(delay, signal))) return { error: { kind: 'cancelled' } };
     }

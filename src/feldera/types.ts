@@ -93,7 +93,10 @@ export type StartSamplyOutcome =
   | { state: 'alreadyRunning'; message: string };
 
 export type SamplyProfileAnswer =
-  /** 204, or 307 with Retry-After: ask again after `retryAfterSeconds` (already parsed and clamped, may be 0). */
+  /**
+   * 204, or 307 with Retry-After. `retryAfterSeconds` is the server's value (parsed, 0 up to a day): while a
+   * collection runs, its time left. Not a wait as is: poll again after at most MAX_RETRY_WAIT_SECONDS.
+   */
   | { state: 'pending'; status: 204 | 307; retryAfterSeconds: number }
   /** 200: the gzip body as a stream. Destroy it (or abort the signal) to stop. */
   | {

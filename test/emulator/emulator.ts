@@ -117,6 +117,12 @@ export interface EmulatorOptions {
   legacy200?: boolean;
   /** Served bodies up to this size are kept in `served[].body`. Default 8 MiB. */
   keepBodiesUpTo?: number;
+  /**
+   * The emulator's time (default `Date.now`): collections start, count down (Retry-After) and end by it, and
+   * requests are stamped with it. A test shares a virtual clock with the code under test to run a collection of
+   * minutes in no time; HTTP stays real.
+   */
+  clock?: () => number;
 }
 
 export type PipelineSelector = 'all' | 'status' | 'status_with_connectors';
@@ -379,7 +385,7 @@ export class FelderaEmulator {
       this.applySpec(existing, { ...spec });
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     const status = spec.deploymentStatus ?? 'Running';
     const st: PipelineState = {
       spec: { ...spec },
@@ -438,7 +444,7 @@ export class FelderaEmulator {
   }
 
   private applySpec(st: PipelineState, next: PipelineSpec): void {
-    const now = iso(Date.now());
+    const now = iso(this.now());
     const prev = st.spec;
     const prevStatus = prev.deploymentStatus ?? 'Running';
     const nextStatus = next.deploymentStatus ?? 'Running';
@@ -479,7 +485,7 @@ export class FelderaEmulator {
   /** Finishes a collection whose time is up (lazily, on each look). */
   private settle(h: HostSamply): void {
     const r = h.running;
-    if (r && Date.now() >= r.doneAt) {
+    if (r && this.now() >= r.doneAt) {
       h.last = { collection: r.collection, error: r.failure };
       h.running = undefined;
     }
@@ -662,7 +668,7 @@ export class FelderaEmulator {
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
     const method = req.method ?? 'GET';
-    const rec: RecordedRequest = { method, path: url.pathname, query, at: Date.now() };
+    const rec: RecordedRequest = { method, path: url.pathname, query, at: this.now() };
     if (typeof req.headers.authorization === 'string') rec.authorization = req.headers.authorization;
     const tenant = req.headers['feldera-tenant'];
     if (typeof tenant === 'string') rec.tenant = tenant;
@@ -844,7 +850,7 @@ export class FelderaEmulator {
         details: null,
       });
     }
-    const now = Date.now();
+    const now = this.now();
     const scale = this.opts.timeScale ?? 1;
     const durationMs = duration * 1000 * scale;
     let failure: string | undefined;
@@ -898,7 +904,7 @@ export class FelderaEmulator {
     const ordinal = this.ordinal(res, st, query);
     const h = this.host(st, ordinal);
     if (latest && h.running) {
-      const retryAfter = Math.max(0, Math.ceil((h.running.nominalEnd - Date.now()) / 1000));
+      const retryAfter = Math.max(0, Math.ceil((h.running.nominalEnd - this.now()) / 1000));
       const u307 = this.faults.use307;
       if (u307) {
         const headers: http.OutgoingHttpHeaders = { 'Retry-After': String(retryAfter), 'Content-Length': '0' };
@@ -944,7 +950,7 @@ export class FelderaEmulator {
       sha256: '',
       length: 0,
       complete: false,
-      at: Date.now(),
+      at: this.now(),
     };
     const hash = crypto.createHash('sha256');
     let kept: Buffer[] | undefined = [];
@@ -1028,6 +1034,10 @@ export class FelderaEmulator {
   }
 
   // ---- low-level answers ------------------------------------------------------------------------------------------
+
+  private now(): number {
+    return this.opts.clock ? this.opts.clock() : Date.now();
+  }
 
   private sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();

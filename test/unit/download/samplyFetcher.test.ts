@@ -15,7 +15,7 @@ import type { DownloadResult, FetchProgress } from '../../../src/download/types'
 import { FelderaClient } from '../../../src/feldera/client';
 import type { RequestLogEntry } from '../../../src/feldera/types';
 import { FelderaEmulator, type EmulatorOptions, type RecordedRequest } from '../../emulator/emulator';
-import { delay, listing, removeTempDirs, sha256, tempDir } from './support';
+import { delay, listing, removeTempDirs, sha256, tempDir, VirtualClock } from './support';
 
 const WHEN = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const STAMP = '20260102T030405Z';
@@ -455,6 +455,46 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
       assert.strictEqual(r.emu.samplyStatus('orders').collections, 1);
       assertSameAsServed(r, saved.path);
       assert.strictEqual(r.emu.served[r.emu.served.length - 1].collection, 1);
+    });
+
+    it('a 409 joining a 120 s collection waits it out, polling at most 30 s apart and counting down from 120', async () => {
+      // The emulator and the fetcher share a virtual clock: two minutes of collection in no time, over real HTTP.
+      const clock = new VirtualClock();
+      const r = await setUp({ clock: clock.now });
+      await startCollection(r, 'orders', 120); // someone else's
+      const progress: FetchProgress[] = [];
+      const result = await collectSamplyProfileToFolder({
+        api: r.api,
+        pipeline: 'orders',
+        durationSecs: 30,
+        folder: r.folder,
+        now: WHEN,
+        clock,
+        onProgress: (p) => progress.push(p),
+      });
+      const saved = expectSaved(result); // not a "deadline" error after ~90 s
+      assert.strictEqual(result.joinedRunning, true);
+      assertSameAsServed(r, saved.path);
+      assert.strictEqual(r.emu.samplyStatus('orders').collections, 1);
+
+      const post = r.emu.requests.find((q) => q.method === 'POST')!;
+      const gets = samplyGets(r);
+      const g = gaps(gets);
+      assert.ok(g.length >= 4, `120 s in waits of at most 30 s takes at least 4, got gaps ${g}`);
+      for (const x of g) assert.ok(x >= 1000 && x <= 30_000, `polled ${g} ms apart`);
+      assert.ok(gets[gets.length - 1].at - post.at >= 120_000, 'the profile came before the collection ended');
+      assert.ok(
+        clock.sleeps.every((ms) => ms <= 30_000),
+        `slept ${Math.max(...clock.sleeps)} ms at once`,
+      );
+
+      const left = progress.flatMap((p) => (p.phase === 'waiting' ? [p.secondsLeft] : []));
+      assert.ok(left.length > 0, 'no countdown');
+      assert.ok(left[0] >= 119 && left[0] <= 120, `the countdown starts at ${left[0]}, not at the 120 s announced`);
+      for (let i = 1; i < left.length; i++) {
+        assert.ok(left[i] <= left[i - 1], `the countdown went up at ${i}: ${left.join(',')}`);
+      }
+      assert.strictEqual(left[left.length - 1], 0);
     });
 
     it('works with servers that answer the POST with 200 (before January 2026)', async () => {
