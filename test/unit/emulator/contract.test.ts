@@ -280,7 +280,9 @@ describe('contract: emulator vs Feldera OpenAPI spec', function () {
     // (the observation run below sent them; an unknown one would mean the scenario drifted from the spec)
     const defined = (n: OpName): string[] =>
       (ctx.op(n)?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-    for (const o of observations.filter((x) => SPEC_OPS.includes(x.op))) {
+    const sent = observations.filter((x) => SPEC_OPS.includes(x.op));
+    assert.ok(sent.length > 0, 'no request of the spec was observed: nothing checked');
+    for (const o of sent) {
       const url = new URL(o.label.split(' ')[1], 'http://x');
       for (const k of url.searchParams.keys()) {
         if (k === 'selector' && url.searchParams.get(k) === 'bogus') continue;
