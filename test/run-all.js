@@ -88,6 +88,8 @@ if (!only) {
 }
 
 console.log('\n── build: bundle + tests');
+// From an empty out/: tsc leaves the compiled copy of a moved or deleted test behind, and it would still run.
+fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
 const built = run(node, ['esbuild.js']) && run(bin('tsc'), ['-p', 'tsconfig.test.json']);
 if (!built) {
   addLevel('build', { passed: 0, failed: 1, skipped: 0 });
