@@ -43,11 +43,11 @@ for (const source of ['fixtures', 'builtin'] as const) {
         assert.strictEqual(join.stats.operatorsWithPosition, 23);
       } else {
         assert.strictEqual(c.value.persistentIds.size, BUILTIN_OPERATORS.filter(([, , ref]) => ref).length);
-        assert.strictEqual(join.operator('nn8').relation, 'revenue_by_region');
-        assert.strictEqual(join.operator('nn8').statement?.keyword, 'CREATE MATERIALIZED VIEW');
+        assert.strictEqual(join.operator('nn6').relation, 'revenue_by_region');
+        assert.strictEqual(join.operator('nn6').statement?.keyword, 'CREATE MATERIALIZED VIEW');
         assert.strictEqual(join.operator('nn1').relation, 'orders');
         assert.strictEqual(join.operator('nn4').relationRule, 'downstream');
-        assert.strictEqual(join.operator('nn9').noPosition, 'no-persistent-id');
+        assert.strictEqual(join.operator('nn8_n0').noPosition, 'no-persistent-id');
       }
     });
   });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'net';
 import { FelderaClient } from '../../../src/feldera/client';
 import type { ApiError, ApiResult } from '../../../src/feldera/types';
 import { FelderaEmulator } from '../../emulator/emulator';
+import { BUILTIN_OPERATORS } from '../../emulator/sqlContext';
 
 function err<T>(r: ApiResult<T>): ApiError {
   assert.ok(!r.ok, 'expected an error');
@@ -72,7 +73,8 @@ describe('FelderaClient: dataflow graph and circuit profile (emulator)', functio
     const run = await client.circuitJsonProfile('run');
     assert.ok(run.ok);
     assert.strictEqual(run.value.workers, 4);
-    const expected = emu.sqlContext().source === 'fixtures' ? 80 : 9;
+    const expected =
+      emu.sqlContext().source === 'fixtures' ? 80 : BUILTIN_OPERATORS.filter(([, , ref]) => ref !== undefined).length;
     assert.strictEqual(run.value.persistentIds.size, expected);
     const paused = await client.circuitJsonProfile('paused');
     assert.ok(paused.ok);

@@ -169,7 +169,8 @@ describe('SQL context beside a samply profile (emulator, real files)', function 
     assert.match(text, /not its dataflow graph: .*older Feldera.*will not be linked to SQL lines/);
     const loaded = await loadCompanion(result.path);
     assert.ok(loaded.ok && loaded.companion.mir === null && loaded.companion.nodes !== null);
-    assert.strictEqual(joinCompanion(loaded.companion).operator('nn15').noPosition, 'no-dataflow-graph');
+    const someNode = Object.keys(loaded.companion.nodes!)[0];
+    assert.strictEqual(joinCompanion(loaded.companion).operator(someNode).noPosition, 'no-dataflow-graph');
   });
 
   it('a pipeline that is not running any more (circuit profile 503): saved without the operator map, and said so', async () => {
