@@ -36,8 +36,12 @@ export interface SqlContextFetchOptions {
 export interface FetchedSqlContext {
   pipeline: ApiResult<PipelineInfo>;
   graph: ApiResult<DataflowGraph>;
-  circuit: ApiResult<CircuitNodeIds>;
+  /** Not asked for (`notRunning` = the deployment status) when the pipeline is neither running nor paused. */
+  circuit: ApiResult<CircuitNodeIds> | { ok: false; notRunning: string };
 }
+
+/** Deployment statuses in which the pipeline's controller answers (the web console's "interactive" ones). */
+const CIRCUIT_STATUSES = ['Running', 'Paused', 'ConcurrentBootstrapping', 'Synchronizing'];
 
 export type CompanionOutcome =
   /** Saved; `missing` lists the pieces it lacks (empty when complete). */
@@ -71,19 +75,30 @@ export class SqlContextFetch {
           return { ok: false, error: { kind: 'network', message: String(e) } };
         },
       );
+    const pipeline = settle(
+      'pipeline',
+      call(() => opts.api.getPipeline(opts.pipeline, 'all', signal)),
+    );
+    // The circuit profile only once the pipeline is known to run: a stopped or starting one would answer 503, some of
+    // which the client retries for half a minute.
+    const circuit = pipeline.then((p): Promise<FetchedSqlContext['circuit']> => {
+      const status = p.ok ? p.value.deployment_status : undefined;
+      if (!p.ok || (typeof status === 'string' && !CIRCUIT_STATUSES.includes(status))) {
+        safely(() => opts.onSettled?.('circuit-profile', false));
+        return Promise.resolve(p.ok ? { ok: false, notRunning: status! } : p);
+      }
+      return settle(
+        'circuit-profile',
+        call(() => opts.api.circuitJsonProfile(opts.pipeline, opts.circuit ?? {}, signal)),
+      );
+    });
     this.ready = Promise.all([
-      settle(
-        'pipeline',
-        call(() => opts.api.getPipeline(opts.pipeline, 'all', signal)),
-      ),
+      pipeline,
       settle(
         'dataflow-graph',
         call(() => opts.api.dataflowGraph(opts.pipeline, signal)),
       ),
-      settle(
-        'circuit-profile',
-        call(() => opts.api.circuitJsonProfile(opts.pipeline, opts.circuit ?? {}, signal)),
-      ),
+      circuit,
     ]).then(([pipeline, graph, circuit]) => {
       outer?.removeEventListener('abort', onOuter);
       return { pipeline, graph, circuit };
@@ -177,13 +192,16 @@ function missingParts(got: FetchedSqlContext, pipeline: string): MissingPart[] {
           : lowerFirst(withoutStop(describeApiError(e, { pipeline })));
     out.push({ part: 'dataflow-graph', code, reason });
   }
-  if (!got.circuit.ok) {
-    const e = got.circuit.error;
-    const code = notRunning(e) ? 'NotRunning' : errorCode(e);
+  const circuit = got.circuit;
+  if (!circuit.ok) {
+    const status = 'notRunning' in circuit ? circuit.notRunning : undefined;
+    const e = 'error' in circuit ? circuit.error : undefined;
+    const code = status !== undefined || (e && notRunning(e)) ? 'NotRunning' : errorCode(e!);
     const reason =
       code === 'NotRunning'
-        ? 'the pipeline is not running or paused, and only a running pipeline gives its circuit profile'
-        : lowerFirst(withoutStop(describeApiError(e, { pipeline })));
+        ? `the pipeline is ${status ? `${status}, ` : ''}not running or paused, and only a running pipeline gives its ` +
+          'circuit profile'
+        : lowerFirst(withoutStop(describeApiError(e!, { pipeline })));
     out.push({ part: 'circuit-profile', code, reason });
   }
   return out;

@@ -113,6 +113,8 @@ export interface EmulatorFaults {
   failNextCollection?: string | { details: string; atEnd?: boolean };
   /** GET circuit_json_profile waits this long before answering (a big circuit takes a while to profile). */
   circuitProfileDelayMs?: number;
+  /** GET circuit_json_profile answers 503 PipelineInteractionUnreachable: the pipeline dropped the request. */
+  circuitProfileUnreachable?: boolean;
 }
 
 export interface EmulatorOptions {
@@ -1074,6 +1076,15 @@ export class FelderaEmulator {
     this.checkInteractive(res, st, true);
     await this.sleep(this.faults.circuitProfileDelayMs ?? 0);
     if (this.stopped || res.destroyed) return;
+    this.checkInteractive(res, st, true); // it may have stopped meanwhile
+    if (this.faults.circuitProfileUnreachable) {
+      return this.sendError(res, 503, {
+        message:
+          'Error sending HTTP request to pipeline: the pipeline disconnected while it was processing this HTTP request.',
+        error_code: 'PipelineInteractionUnreachable',
+        details: { pipeline_name: name, request: '/circuit_json_profile', error: 'the pipeline disconnected' },
+      });
+    }
     const workers = st.spec.workers ?? 8;
     const body =
       st.spec.programCode === undefined ? circuitProfileBody(this.sqlContext(), workers) : emptyCircuitProfile(workers);

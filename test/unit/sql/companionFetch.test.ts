@@ -173,7 +173,7 @@ describe('SQL context beside a samply profile (emulator, real files)', function 
     assert.strictEqual(joinCompanion(loaded.companion).operator(someNode).noPosition, 'no-dataflow-graph');
   });
 
-  it('a pipeline that is not running any more (circuit profile 503): saved without the operator map, and said so', async () => {
+  it('a pipeline that is not running or paused: its circuit profile is not asked for, and the outcome says so', async () => {
     const r = await setUp();
     await finishedProfile(r, 'orders');
     r.emu.updatePipeline('orders', { deploymentStatus: 'Initializing' }); // the profile is still served
@@ -185,9 +185,25 @@ describe('SQL context beside a samply profile (emulator, real files)', function 
       companion.missing.map((m) => [m.part, m.code]),
       [['circuit-profile', 'NotRunning']],
     );
-    assert.match(describeCompanion(companion)!, /not its circuit profile: the pipeline is not running or paused/);
+    assert.match(describeCompanion(companion)!, /not its circuit profile: the pipeline is Initializing, not running/);
+    assert.strictEqual(r.emu.requests.filter((q) => q.path.endsWith('/circuit_json_profile')).length, 0);
     const loaded = await loadCompanion(result.path);
-    assert.ok(loaded.ok && loaded.companion.nodes === null);
+    assert.ok(loaded.ok && loaded.companion.nodes === null && loaded.companion.mir !== null);
+  });
+
+  it('a 503 for the circuit profile: the server’s reason is kept, the rest is saved', async () => {
+    const r = await setUp();
+    await finishedProfile(r, 'orders');
+    r.emu.faults.circuitProfileUnreachable = true;
+    const { result, companion } = await withSqlCompanion({ api: r.api, pipeline: 'orders' }, () =>
+      fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, ...fast }),
+    );
+    assert.ok(result.ok && companion?.saved);
+    assert.deepStrictEqual(
+      companion.missing.map((m) => [m.part, m.code]),
+      [['circuit-profile', 'PipelineInteractionUnreachable']],
+    );
+    assert.match(describeCompanion(companion)!, /not its circuit profile: .*disconnected/);
   });
 
   it('a circuit profile that takes too long is given up on; the rest is saved', async () => {
