@@ -12,6 +12,7 @@ import {
   parseCompanion,
   writeFileExclusive,
 } from '../../../src/sql/companion';
+import { openSqlContext } from '../../../src/sql';
 import { joinCompanion } from '../../../src/sql/join';
 import type { Companion } from '../../../src/sql/types';
 import { listing, removeTempDirs, tempDir } from '../download/support';
@@ -127,6 +128,15 @@ describe('companion file', () => {
       assert.ok(r.reason.length > 10 && !r.reason.includes('\n'), r.reason);
     });
   }
+
+  it('openSqlContext: the companion joined, or the loader’s reason', async () => {
+    const profile = saved(sample());
+    const ok = await openSqlContext(profile, { pipeline: 'orders' });
+    assert.ok(ok.ok);
+    assert.strictEqual(ok.join.operator('nn2').statement?.keyword, 'CREATE VIEW');
+    const other = await openSqlContext(profile, { pipeline: 'fraud' });
+    assert.ok(!other.ok && other.problem === 'other-pipeline');
+  });
 
   it('another pipeline or program version than expected', async () => {
     const profile = saved(sample());
