@@ -119,6 +119,8 @@ export interface EmulatorFaults {
 
 export interface EmulatorOptions {
   pipelines?: PipelineSpec[];
+  /** `builtin` serves the small built-in program even when Feldera's fixtures are there (see sqlContext.ts). */
+  sqlContext?: SqlContextSource;
   /** Authentication is on when non-empty: every /v0 route needs `Authorization: Bearer <one of these>`. */
   apiKeys?: string[];
   version?: string;
@@ -135,8 +137,6 @@ export interface EmulatorOptions {
   legacy200?: boolean;
   /** Served bodies up to this size are kept in `served[].body`. Default 8 MiB. */
   keepBodiesUpTo?: number;
-  /** `builtin` serves the small built-in program even when Feldera's fixtures are there (see sqlContext.ts). */
-  sqlContext?: SqlContextSource;
 }
 
 export type PipelineSelector = 'all' | 'status' | 'status_with_connectors';
