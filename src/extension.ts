@@ -19,7 +19,7 @@ import { openProfileSummary, registerProfileViewer } from './viewer';
 /** The tree's background calls: 4 s per attempt and 4 s of retries per call; a refresh is bounded by the model. */
 const BACKGROUND = { requestTimeoutMs: 4_000, retryDeadlineMs: 4_000 };
 
-export function activate(context: vscode.ExtensionContext) {
+export function activate(context: vscode.ExtensionContext): TestApi | undefined {
   const activateStart = performance.now();
   const envHost = process.env.FELDERA_HOST ? normalizeServerUrl(process.env.FELDERA_HOST) : undefined;
   const envKey =
@@ -84,8 +84,33 @@ export function activate(context: vscode.ExtensionContext) {
       : marks.__felderaBundleLoadEnd - marks.__felderaBundleLoadStart + (performance.now() - activateStart);
   log.info(`Feldera activated in ${activationMs?.toFixed(1) ?? '?'} ms: ${registry.list().length} server(s)`);
 
-  // For the extension-host tests and the benchmark: the parts they observe.
-  return { model, view, registry, statusBar, activationMs, logUri: context.logUri };
+  return exportsFor(context.extensionMode, { model, view, registry, statusBar, activationMs, logUri: context.logUri });
+}
+
+/** The parts the extension-host tests and the activation benchmark observe. */
+export interface TestParts {
+  model: PipelinesModel;
+  view: PipelinesView;
+  registry: ServerRegistry;
+  statusBar: ProfileStatusBar;
+  activationMs?: number;
+  logUri: vscode.Uri;
+}
+
+/** What activate() hands out in the tests' window: their parts, the mode, and this decision for other modes. */
+export type TestApi = TestParts & {
+  extensionMode: vscode.ExtensionMode;
+  exportsFor(mode: vscode.ExtensionMode): TestApi | undefined;
+};
+
+/**
+ * What activate() gives every other extension: nothing in normal use (the model and the registry reach clients
+ * whose API key is readable, and the user's settings). Only a window run by the extension tests
+ * (ExtensionMode.Test: extensionDevelopmentPath + extensionTestsPath) gets the parts they observe.
+ */
+function exportsFor(mode: vscode.ExtensionMode, parts: TestParts): TestApi | undefined {
+  if (mode !== vscode.ExtensionMode.Test) return undefined;
+  return { ...parts, extensionMode: mode, exportsFor: (other) => exportsFor(other, parts) };
 }
 
 export function deactivate(): void {}

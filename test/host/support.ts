@@ -2,28 +2,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PipelinesModel } from '../../src/pipelines/pipelinesModel';
-import type { PipelinesView } from '../../src/pipelines/pipelinesView';
+import type { TestApi } from '../../src/extension';
 import type { TreeNode } from '../../src/pipelines/treeNodes';
-import type { ServerRegistry } from '../../src/servers/serverRegistry';
-import type { ProfileStatusBar } from '../../src/ui/profileStatusBar';
 
 export const EXTENSION_ID = 'feldera-community.feldera-vscode';
 
-/** What activate() returns, for tests to observe. */
-export interface FelderaTestApi {
-  model: PipelinesModel;
-  view: PipelinesView;
-  registry: ServerRegistry;
-  statusBar: ProfileStatusBar;
-  activationMs?: number;
-  logUri: vscode.Uri;
-}
+/** What activate() returns in the tests' window (ExtensionMode.Test); other windows get nothing. */
+export type FelderaTestApi = TestApi;
 
 export async function extensionApi(): Promise<FelderaTestApi> {
-  const ext = vscode.extensions.getExtension<FelderaTestApi>(EXTENSION_ID);
+  const ext = vscode.extensions.getExtension<FelderaTestApi | undefined>(EXTENSION_ID);
   if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this host`);
-  return ext.isActive ? ext.exports : ext.activate();
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  if (!api) throw new Error('activate() exported nothing: this window does not run in ExtensionMode.Test');
+  return api;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
