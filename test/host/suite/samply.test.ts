@@ -4,6 +4,7 @@ import assert from 'assert';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as vscode from 'vscode';
@@ -204,6 +205,29 @@ describe('Samply profiles', function () {
     assert.strictEqual(path.dirname(uris[0].fsPath), profilesDir());
     assert.match(path.basename(uris[0].fsPath), /^[^/\\:]+-samply-\d{8}T\d{6}Z\.json\.gz$/);
     assert.deepStrictEqual(above.map(filesIn), before, 'something was written outside the profiles folder');
+  });
+
+  it('refuses a profiles folder that a symbolic link leads outside the workspace, and says why', async function () {
+    if (!ui.available()) this.skip(); // the message is the point
+    // What a cloned repository can ship: a link in the workspace, and a workspace setting that goes through it.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'feldera-outside-'));
+    const link = path.join(workspaceRoot(), 'linked-out');
+    fs.symlinkSync(outside, link, 'dir');
+    const config = () => vscode.workspace.getConfiguration('feldera');
+    await config().update('profiles.folder', 'linked-out/profiles', vscode.ConfigurationTarget.Workspace);
+    try {
+      await until('VS Code to read the setting', () => config().get('profiles.folder') === 'linked-out/profiles');
+      const result = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { pipeline: 'orders' });
+      assert.strictEqual(result, undefined);
+      assert.deepStrictEqual(fs.readdirSync(outside), [], 'something was written through the link');
+      const text = await waitForNotification('symbolic link');
+      assert.match(text, /"feldera\.profiles\.folder" \("linked-out\/profiles"\) leads outside the workspace folder/);
+    } finally {
+      await config().update('profiles.folder', undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(link, { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+      fs.rmSync(path.join(workspaceRoot(), '.vscode'), { recursive: true, force: true });
+    }
   });
 
   it('a pipeline without a profile yet offers "Collect Samply Profile…"', async () => {
