@@ -1,4 +1,5 @@
 // Shared helpers for the suites that run inside the real extension host.
+import assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -134,4 +135,11 @@ export async function chooseFromContextMenu(row: string, entry: string): Promise
     if (closed) return;
     if (attempt === 2) throw new Error(`the context menu of "${row}" stayed open after clicking "${entry}"`);
   }
+}
+
+/** Asserts that `list` is not empty and that every item satisfies `check`: an empty list would pass on nothing. */
+export function assertEvery<T>(list: readonly T[], check: (item: T) => boolean, what: string): void {
+  assert.ok(list.length > 0, `${what}: the list is empty, so nothing was checked`);
+  const bad = list.filter((item) => !check(item));
+  assert.deepStrictEqual(bad, [], what);
 }

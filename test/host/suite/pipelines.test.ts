@@ -4,7 +4,17 @@ import * as net from 'net';
 import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
-import { children, extensionApi, serverNode, setServers, setSetting, sleep, treeItem, until } from '../support';
+import {
+  assertEvery,
+  children,
+  extensionApi,
+  serverNode,
+  setServers,
+  setSetting,
+  sleep,
+  treeItem,
+  until,
+} from '../support';
 import type { TreeNode } from '../../../src/pipelines/treeNodes';
 
 describe('Pipelines view', function () {
@@ -84,8 +94,9 @@ describe('Pipelines view', function () {
     const gets = emu.requests.filter((r) => r.path === '/v0/pipelines/fraud-detection').slice(before);
     assert.strictEqual(gets.length, 1);
     assert.strictEqual(gets[0].query.selector, 'all');
-    assert.ok(
-      emu.requests.filter((r) => r.path === '/v0/pipelines').every((r) => r.query.selector === 'status'),
+    assertEvery(
+      emu.requests.filter((r) => r.path === '/v0/pipelines'),
+      (r) => r.query.selector === 'status',
       'refreshes never ask for program code (selector=status)',
     );
   });
@@ -155,14 +166,11 @@ describe('Pipelines view', function () {
       await vscode.commands.executeCommand('feldera.refreshPipelines', 'local');
       assert.ok(stillConnecting(), 'refreshing local waited for the hung server');
       const local = await children(await serverNode('local'));
-      assert.ok(local.length > 0, 'local has no children');
-      assert.ok(
-        local.every((n) => n.kind === 'pipeline'),
-        `local's children: ${local.map((n) => n.id).join(', ')}`,
-      );
+      assertEvery(local, (n) => n.kind === 'pipeline', "local's children are its pipelines");
       const hungKids = await children(await serverNode('hung'));
       assert.strictEqual(hungKids.length, 1);
       assert.match(String((await treeItem(hungKids[0])).label), /Connecting/);
+      // Without the UI driver (desktop runs) the view itself is not looked at, and the test ends as skipped below.
       if (ui.available()) {
         // In the real tree: the hung server's row (drawn at once) beside local's pipelines.
         await ui.waitFor('.pane-body .monaco-list-row', { text: 'connecting…' });
@@ -184,13 +192,12 @@ describe('Pipelines view', function () {
       assert.match(String(item.label), /did not answer in time/);
       assert.strictEqual(item.command?.command, 'feldera.refreshPipelines');
       assert.strictEqual(item.command?.title, 'Retry');
-      if (ui.available()) {
-        // The model's change reached the real tree: the row says so, and clicking the message retries.
-        await ui.waitFor('.pane-body .monaco-list-row', { text: 'unreachable' });
-        const before = accepted;
-        await ui.click('.pane-body .monaco-list-row:has-text("did not answer in time")');
-        await until('Retry to ask the hung server again', () => accepted > before);
-      }
+      if (!ui.available()) this.skip();
+      // The model's change reached the real tree: the row says so, and clicking the message retries.
+      await ui.waitFor('.pane-body .monaco-list-row', { text: 'unreachable' });
+      const before = accepted;
+      await ui.click('.pane-body .monaco-list-row:has-text("did not answer in time")');
+      await until('Retry to ask the hung server again', () => accepted > before);
     } finally {
       await setServers([{ name: 'local', url }]);
       for (const s of sockets) s.destroy();
