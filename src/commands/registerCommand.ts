@@ -11,9 +11,12 @@ export function registerCommand(id: string, handler: (...args: unknown[]) => unk
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       log.error(`command ${id} failed: ${errorText(e)}`);
-      void vscode.window.showErrorMessage(`Feldera: ${message}`, 'Open Logs').then((pick) => {
-        if (pick === 'Open Logs') log.show();
-      });
+      void vscode.window.showErrorMessage(`Feldera: ${message}`, 'Open Logs').then(
+        (pick) => {
+          if (pick === 'Open Logs') log.show();
+        },
+        (err: unknown) => log.error(`showing the failure of ${id} failed: ${errorText(err)}`),
+      );
       return undefined;
     }
   });

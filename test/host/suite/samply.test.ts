@@ -16,6 +16,7 @@ import {
   closeAllNotifications,
   extensionApi,
   filesIn,
+  notificationTexts,
   profilesDir,
   setServers,
   setSetting,
@@ -359,6 +360,32 @@ describe('Samply profiles', function () {
         await closeAllNotifications();
       }
     });
+  });
+
+  it('a pipeline pick dismissed before its listing comes back leaves no error behind', async function () {
+    if (!ui.available()) this.skip();
+    const api = await extensionApi();
+    emu.faults.delayMs = 1500; // the pick's own refresh answers after the pick is gone
+    try {
+      const asked = emu.requests.length;
+      const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+      await ui.waitFor('.quick-input-widget', { text: 'Fetch Samply Profile' });
+      await until('the pick to ask for the pipelines', () =>
+        emu.requests.slice(asked).some((r) => r.path === '/v0/pipelines'),
+      );
+      await ui.press('Escape');
+      assert.strictEqual(await run, undefined);
+      await until('the listing to come back', () => !api.model.isLoading(url), 10_000);
+      await ui.waitFor('.quick-input-widget', { state: 'hidden' });
+      const texts = await notificationTexts();
+      assert.deepStrictEqual(
+        texts.filter((t) => /fail|error/i.test(t)),
+        [],
+        'a late refresh of a dismissed pick was reported',
+      );
+    } finally {
+      emu.faults.delayMs = undefined;
+    }
   });
 
   it('asks for pipeline and host with the keyboard when run without arguments', async function () {
