@@ -1,5 +1,6 @@
 // ApiError values → one human sentence each, plus small predicates the UI uses to pick the next step.
 import { redactSecrets } from './parsers';
+import { describeTransportError } from './transportErrors';
 import type { ApiError } from './types';
 
 /** What the request was about, for the sentence. `server` is a name or URL the user recognises. */
@@ -56,11 +57,6 @@ const NETWORK_PHRASES = new Map<string, string>(
     ETIMEDOUT: 'the connection timed out',
     EPIPE: 'the connection was closed while sending',
     ERR_STREAM_PREMATURE_CLOSE: 'the connection closed before the answer was complete',
-    DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed",
-    SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain contains a self-signed certificate",
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate could not be verified",
-    CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
-    ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate does not match its host name",
   }),
 );
 
@@ -81,6 +77,9 @@ const HTTP_HINTS = new Map<number, string>([
 export function describeApiError(e: ApiError, context: ApiErrorContext = {}): string {
   const server = context.server ? `the Feldera server ${quote(context.server)}` : 'the Feldera server';
   const forPipeline = context.pipeline !== undefined ? ` for pipeline ${quote(context.pipeline)}` : '';
+  // TLS failures and proxies' answers: their own sentences, with the fix (./transportErrors.ts).
+  const transport = describeTransportError(e, server, forPipeline);
+  if (transport) return redactSecrets(transport);
   let sentence: string;
   switch (e.kind) {
     case 'feldera': {
