@@ -13,6 +13,7 @@ import { ForwardProxy } from '../../emulator/forwardProxy';
 import { createTestPki, type TestPki } from '../../emulator/testPki';
 import { ui } from '../ui';
 import {
+  EXTENSION_ID,
   closeAllNotifications,
   extensionApi,
   filesIn,
@@ -86,6 +87,13 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
   beforeEach(async () => {
     emu.clearRequests();
     await closeAllNotifications();
+  });
+
+  it("runs where the workspace is: extensionKind workspace (here, code-server's remote extension host)", () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    assert.deepStrictEqual((ext.packageJSON as { extensionKind?: string[] }).extensionKind, ['workspace']);
+    assert.strictEqual(ext.extensionKind, vscode.ExtensionKind.Workspace);
   });
 
   describe('HTTPS', () => {
