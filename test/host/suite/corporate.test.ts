@@ -269,6 +269,35 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       assert.match(text, /Open Settings/);
     });
 
+    it('the fix the message gives works: credentials in http.proxy get through the same proxy', async () => {
+      proxy.behaviour.requireAuth = { user: 'corp', password: 'secret' };
+      await setServers([{ name: 'proxied', url: `http://${NAME}:${plain.port}` }]);
+      const bare = proxy.url();
+      await setProxy(bare.replace('http://', 'http://corp:secret@'));
+      try {
+        const uris = await collect('orders');
+        assert.strictEqual(uris.length, 1, 'no profile saved');
+        assert.ok(proxy.requests.length >= 3);
+      } finally {
+        await setProxy(bare);
+      }
+    });
+
+    it('the same for an https:// server: the 407 answer to CONNECT gets the same message', async function () {
+      proxy.behaviour.requireAuth = { user: 'corp', password: 'secret' };
+      await setSetting('tls.caCertificates', [pki.ca.certPath]);
+      await setServers([{ name: 'secure', url: `https://${NAME}:${emu.port}` }]);
+      const uris = (await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
+        pipeline: 'orders',
+      })) as vscode.Uri[];
+      assert.deepStrictEqual(uris, []);
+      assert.deepStrictEqual(emu.requests, [], 'the proxy let a request through');
+      assert.ok(proxy.requests.every((r) => r.method === 'CONNECT'));
+      if (!ui.available()) return;
+      const text = await waitForNotification('asks for credentials');
+      assert.match(text, /A proxy between VS Code and the Feldera server "secure" asks for credentials \(HTTP 407/);
+    });
+
     it("a proxy's own HTML error page is named as the proxy's, not blamed on the key", async function () {
       proxy.behaviour.htmlError = { status: 403, message: 'Access to this site is blocked by corporate policy.' };
       await setServers([{ name: 'proxied', url: `http://${NAME}:${plain.port}` }]);
