@@ -5,6 +5,7 @@ import vscode = require('vscode');
 import { collectSamplyProfileToFolder, fetchSamplyProfileToFolder } from '../download/samplyFetcher';
 import type { DownloadError, DownloadResult, FetchProgress } from '../download/types';
 import type { ServerConnections } from '../servers/connections';
+import { describeCompanion, SqlContextFetch, type CompanionOutcome } from '../sql/companionFetch';
 import type { ErrorPresenter } from '../ui/errorPresenter';
 import type { Log } from '../ui/log';
 import { formatBytes, type ProfileStatusBar } from '../ui/profileStatusBar';
@@ -82,12 +83,14 @@ async function runJobs(
   const started = new Date();
   deps.log.info(`${title} → ${folder}`);
 
-  type Outcome = { ordinal: number | undefined; result: DownloadResult };
+  type Outcome = { ordinal: number | undefined; result: DownloadResult; companion?: CompanionOutcome };
   const outcomes = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
       const all = new AbortController();
       const sub = token.onCancellationRequested(() => all.abort());
+      // The pipeline's SQL context, fetched once while samply records, saved beside each profile (src/sql).
+      const sql = SqlContextFetch.start({ api, pipeline: target.pipeline, signal: all.signal });
       const states = new Map<number | undefined, FetchProgress | { phase: 'done' }>();
       const render = () => progress.report({ message: progressMessage(target, states) });
       try {
@@ -125,7 +128,9 @@ async function runJobs(
                   })
                 : await fetchSamplyProfileToFolder(common);
             logOutcome(deps.log, label, result);
-            return { ordinal, result };
+            const companion = result.ok ? await sql.saveBeside(result.path, result.bytes) : undefined;
+            if (companion) deps.log.info(`${label}: ${companion.saved ? `saved ${companion.path}` : companion.reason}`);
+            return { ordinal, result, companion };
           } finally {
             states.set(ordinal, { phase: 'done' });
             bar.done();
@@ -133,14 +138,13 @@ async function runJobs(
           }
         });
       } finally {
+        sql.abort();
         sub.dispose();
       }
     },
   );
 
-  const saved = outcomes.filter(
-    (o): o is { ordinal: number | undefined; result: Extract<DownloadResult, { ok: true }> } => o.result.ok,
-  );
+  const saved = outcomes.filter((o): o is Outcome & { result: Extract<DownloadResult, { ok: true }> } => o.result.ok);
   const failed = outcomes.filter((o) => !o.result.ok) as {
     ordinal: number | undefined;
     result: { ok: false; error: DownloadError };
@@ -154,6 +158,7 @@ async function runJobs(
     void announceSaved(
       saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
       target,
+      saved.map((o) => describeCompanion(o.companion)).find((t) => t !== undefined),
     );
   if (failed.length) {
     void deps.errors.showMany(
@@ -195,7 +200,11 @@ function logOutcome(log: Log, label: string, r: DownloadResult): void {
   else log.warn(`${label}: ${r.error.kind} ${'message' in r.error ? r.error.message : ''}`);
 }
 
-async function announceSaved(files: { path: string; bytes: number }[], target: SamplyTarget): Promise<void> {
+async function announceSaved(
+  files: { path: string; bytes: number }[],
+  target: SamplyTarget,
+  sqlNote?: string,
+): Promise<void> {
   const SUMMARY = 'Open Profile Summary';
   const SAMPLY = 'Open with samply';
   const REVEAL = 'Reveal in Explorer';
@@ -204,7 +213,12 @@ async function announceSaved(files: { path: string; bytes: number }[], target: S
     files.length === 1
       ? `Feldera: saved ${path.basename(files[0].path)} (${formatBytes(total)}).`
       : `Feldera: saved ${files.length} profiles of ${target.pipeline} (${formatBytes(total)}) in ${path.dirname(files[0].path)}.`;
-  const pick = await vscode.window.showInformationMessage(text, SUMMARY, SAMPLY, REVEAL);
+  const pick = await vscode.window.showInformationMessage(
+    sqlNote ? `${text} ${sqlNote}` : text,
+    SUMMARY,
+    SAMPLY,
+    REVEAL,
+  );
   if (!pick) return;
   const file = files.length === 1 ? files[0].path : await pickFile(files);
   if (!file) return;

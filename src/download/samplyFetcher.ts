@@ -2,12 +2,20 @@
 // through a callback, cancellation comes in through an AbortSignal, every outcome is a value.
 import { saveStreamAtomically } from './atomicFile';
 import { profileFileName } from './naming';
-import type { CollectResult, DownloadResult, FetchProgress, SamplyCollectOptions, SamplyFetchOptions } from './types';
+import type {
+  CollectResult,
+  DownloadResult,
+  FetchProgress,
+  PollClock,
+  SamplyCollectOptions,
+  SamplyFetchOptions,
+} from './types';
+import { MAX_RETRY_WAIT_SECONDS } from '../feldera/parsers';
 import type { SamplyProfileAnswer } from '../feldera/types';
 
 export const DEFAULT_FETCH_DEADLINE_MS = 10 * 60_000;
 export const DEFAULT_MIN_POLL_MS = 1_000;
-export const DEFAULT_MAX_POLL_MS = 30_000;
+export const DEFAULT_MAX_POLL_MS = MAX_RETRY_WAIT_SECONDS * 1000;
 /** Time allowed after a collection's nominal end for samply to finish writing (Retry-After 0 meanwhile). */
 export const COLLECT_GRACE_MS = 60_000;
 
@@ -19,12 +27,12 @@ export function collectDeadlineMs(durationSecs: number): number {
 
 /**
  * GET `…/samply_profile?latest=true[&ordinal=K]` until the profile is ready, then saves it as
- * `<pipeline>-samply-<UTC time>[-host<K>].json.gz` in `folder`. While a collection runs (204/307 + Retry-After) it
- * waits as told (1..30 s between polls) and reports a countdown; after `deadlineMs` it gives up with a `deadline`
- * error. Errors from the API come back unchanged.
+ * `<pipeline>-samply-<UTC time>[-host<K>].json.gz` in `folder`. While a collection runs (204/307 + Retry-After, the
+ * time it has left) it polls again after that long but 1..30 s apart, and counts down to the end the server
+ * announced; after `deadlineMs` it gives up with a `deadline` error. Errors from the API come back unchanged.
  */
 export function fetchSamplyProfileToFolder(opts: SamplyFetchOptions): Promise<DownloadResult> {
-  const startedAt = Date.now();
+  const startedAt = clockOf(opts).now();
   return withLinkedAbort(opts.signal, (signal) =>
     // Without an explicit deadline, the first Retry-After (the collection's remaining time) stretches it.
     pollAndSave(opts, signal, startedAt, opts.deadlineMs ?? DEFAULT_FETCH_DEADLINE_MS, opts.deadlineMs === undefined),
@@ -37,7 +45,7 @@ export function fetchSamplyProfileToFolder(opts: SamplyFetchOptions): Promise<Do
  * `joinedRunning: true`.
  */
 export function collectSamplyProfileToFolder(opts: SamplyCollectOptions): Promise<CollectResult> {
-  const startedAt = Date.now();
+  const startedAt = clockOf(opts).now();
   return withLinkedAbort(opts.signal, async (signal): Promise<CollectResult> => {
     const start = await opts.api.startSamplyProfile(
       opts.pipeline,
@@ -71,6 +79,7 @@ async function pollAndSave(
   const minPoll = Math.max(0, opts.minPollMs ?? DEFAULT_MIN_POLL_MS);
   const maxPoll = Math.max(minPoll, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS);
   const progress = (p: FetchProgress) => safely(() => opts.onProgress?.(p));
+  const clock = clockOf(opts);
   const query = opts.ordinal === undefined ? { latest: true } : { ordinal: opts.ordinal, latest: true };
   let deadlineAt = startedAt + Math.max(0, deadlineMs);
   let stretch = stretchToFirstRetryAfter;
@@ -87,7 +96,7 @@ async function pollAndSave(
     if (!answer.ok) return { ok: false, error: answer.error };
     if (answer.value.state === 'ready') return save(opts, answer.value, signal, progress);
 
-    const now = Date.now();
+    const now = clock.now();
     const expectedMs = Number.isFinite(answer.value.retryAfterSeconds)
       ? Math.max(0, answer.value.retryAfterSeconds * 1000)
       : 0;
@@ -100,7 +109,7 @@ async function pollAndSave(
     if (expectedMs > remaining || wait > remaining) {
       return { ok: false, error: deadlineError(opts, now - startedAt, deadlineAt - startedAt, expectedMs) };
     }
-    if (!(await countdown(wait, now + expectedMs, polls, signal, progress))) return cancelled();
+    if (!(await countdown(clock, wait, now + expectedMs, polls, signal, progress))) return cancelled();
   }
 }
 
@@ -128,20 +137,27 @@ async function save(
  * `expectedAt` (what the server announced). Returns false when aborted.
  */
 async function countdown(
+  clock: PollClock,
   waitMs: number,
   expectedAt: number,
   polls: number,
   signal: AbortSignal,
   progress: (p: FetchProgress) => void,
 ): Promise<boolean> {
-  const until = Date.now() + waitMs;
+  const until = clock.now() + waitMs;
   for (;;) {
-    const now = Date.now();
+    const now = clock.now();
     progress({ phase: 'waiting', secondsLeft: Math.max(0, Math.ceil((expectedAt - now) / 1000)), polls });
     const left = until - now;
     if (left <= 0) return true;
-    if (!(await sleep(Math.min(1000, left), signal))) return false;
+    if (!(await clock.sleep(Math.min(1000, left), signal))) return false;
   }
+}
+
+const REAL_CLOCK: PollClock = { now: () => Date.now(), sleep };
+
+function clockOf(opts: SamplyFetchOptions): PollClock {
+  return opts.clock ?? REAL_CLOCK;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {

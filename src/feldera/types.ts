@@ -1,5 +1,8 @@
 // The vscode-free Feldera client's public shapes. Errors are values (ApiError), never thrown through callers.
 import type { Readable } from 'stream';
+import type { CircuitNodeIds } from './circuitProfile';
+
+export type { CircuitNodeIds } from './circuitProfile';
 
 /** Why a request did not give the answer the caller wanted. Never carries an API key. */
 export type ApiError =
@@ -95,7 +98,10 @@ export type StartSamplyOutcome =
   | { state: 'alreadyRunning'; message: string };
 
 export type SamplyProfileAnswer =
-  /** 204, or 307 with Retry-After: ask again after `retryAfterSeconds` (already parsed and clamped, may be 0). */
+  /**
+   * 204, or 307 with Retry-After. `retryAfterSeconds` is the server's value (parsed, 0 up to a day): while a
+   * collection runs, its time left. Not a wait as is: poll again after at most MAX_RETRY_WAIT_SECONDS.
+   */
   | { state: 'pending'; status: 204 | 307; retryAfterSeconds: number }
   /** 200: the gzip body as a stream. Destroy it (or abort the signal) to stop. */
   | {
@@ -106,6 +112,20 @@ export type SamplyProfileAnswer =
       suggestedName?: string;
       contentLength?: number;
     };
+
+/** GET …/dataflow_graph: the SQL compiler's graph. Only `mir` (MIR node id → node, as sent) is used. */
+export interface DataflowGraph {
+  mir: Record<string, unknown>;
+}
+
+export interface CircuitProfileOptions {
+  /** Per-attempt time for the server to start answering (default 130 s: the server allows the pipeline 120 s). */
+  timeoutMs?: number;
+  /** Give up when no byte of the body arrives for this long (default 30 s). */
+  stallMs?: number;
+  /** Largest body read (default 512 MiB); past it the answer is a protocol error. Memory does not grow with it. */
+  maxBytes?: number;
+}
 
 /** The calls the rest of the extension makes. Every call honours `signal`. */
 export interface FelderaApi {
@@ -125,4 +145,15 @@ export interface FelderaApi {
     opts: { ordinal?: number; latest?: boolean },
     signal?: AbortSignal,
   ): Promise<ApiResult<SamplyProfileAnswer>>;
+  /** 404 `ProgramNotCompiled` / `ProgramInfoMissesDataflow` (older compilers) come back as feldera errors. */
+  dataflowGraph(pipeline: string, signal?: AbortSignal): Promise<ApiResult<DataflowGraph>>;
+  /**
+   * The node → persistent-id map of the running (or paused) pipeline's circuit profile, read as it streams; the rest
+   * of the document is dropped. 503 when the pipeline is not running.
+   */
+  circuitJsonProfile(
+    pipeline: string,
+    opts?: CircuitProfileOptions,
+    signal?: AbortSignal,
+  ): Promise<ApiResult<CircuitNodeIds>>;
 }

@@ -74,10 +74,15 @@ describe('Samply profiles', function () {
     assert.strictEqual(sha256(file), served.sha256, 'saved bytes equal what the emulator served');
     const json = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
     assert.strictEqual(json.meta.preprocessedProfileVersion, 57);
+    // Beside it, its SQL context (issue 13): the pipeline's SQL, and what links its operators to it.
+    const companion = path.basename(file).replace(/\.json\.gz$/, '.sql.json');
     assert.deepStrictEqual(
       filesIn(profilesDir()).filter((f) => !before.includes(f)),
-      [path.basename(file)],
+      [companion, path.basename(file)].sort(),
     );
+    const context = JSON.parse(fs.readFileSync(path.join(profilesDir(), companion), 'utf8'));
+    assert.strictEqual(context.program.code, emu.pipelineInfo('orders')?.program_code);
+    assert.deepStrictEqual(context.missing, []);
 
     const post = emu.requests.filter((r) => r.method === 'POST');
     assert.strictEqual(post.length, 1);
@@ -179,7 +184,8 @@ describe('Samply profiles', function () {
       vscode.commands.executeCommand('feldera.fetchSamplyProfile', { pipeline: 'orders' }),
     ])) as vscode.Uri[][];
     assert.notStrictEqual(a[0].fsPath, b[0].fsPath);
-    assert.strictEqual(filesIn(profilesDir()).length, before.length + 2);
+    // Two profiles, each with its SQL context.
+    assert.strictEqual(filesIn(profilesDir()).length, before.length + 4);
   });
 
   it('never writes outside the profiles folder, whatever the pipeline is called', async () => {

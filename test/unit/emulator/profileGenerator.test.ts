@@ -22,11 +22,12 @@ function checkProfile(p: Record<string, unknown>): void {
   assert.deepStrictEqual(meta.sampleUnits, { time: 'ms', eventDelay: 'ms', threadCPUDelta: 'µs' });
   const categories = meta.categories as unknown[];
   const libs = p.libs as Record<string, unknown>[];
+  assert.ok(libs.length > 0, 'no libs: nothing to check');
   for (const lib of libs) {
     for (const k of ['name', 'path', 'debugName', 'debugPath', 'breakpadId', 'codeId', 'arch']) assert.ok(k in lib, k);
   }
   const strings = (p.shared as { stringArray: string[] }).stringArray;
-  assert.ok(Array.isArray(strings) && strings.every((s) => typeof s === 'string'));
+  assert.ok(Array.isArray(strings) && strings.length > 0 && strings.every((s) => typeof s === 'string'));
   for (const k of ['pages', 'profilerOverhead', 'counters']) assert.ok(Array.isArray(p[k]), k);
   const threads = p.threads as Record<string, unknown>[];
   assert.ok(threads.length >= 1);

@@ -140,29 +140,29 @@ describe('profile read off the calling thread (worker)', function () {
     if (!fs.existsSync(big)) {
       await writeBigProfile(big, { targetBytes: 40 * 1024 * 1024, threads: 8, seed: 3, gzip: true });
     }
-    // How long the same parse holds a thread: what the caller would be blocked for if it ran here.
-    const text = zlib.gunzipSync(fs.readFileSync(big)).toString('utf8');
-    let t = performance.now();
-    JSON.parse(text);
-    const parseMs = performance.now() - t;
-
-    let worstGap = 0;
-    t = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - t);
-      t = now;
-    }, 5);
+    // Turns of the calling thread's event loop from the parse on ('parsing', then 'summarizing': the model is built)
+    // to the answer. A parse and build on this thread would hold it for that whole time: not one turn. How long the
+    // thread is held at once, in-process against the worker, is a figure of `npm run bench` (profile), not a test.
+    let turns = 0;
+    let parsing = false;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      if (parsing) turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
     try {
-      const r = await openProfileOffThread({ path: big }, { workerFile: WORKER });
+      const r = await openProfileOffThread(
+        { path: big },
+        { workerFile: WORKER, onPhase: (p) => (parsing ||= p === 'parsing') },
+      );
       assert.ok(r.ok);
       r.profile.dispose();
     } finally {
-      clearInterval(timer);
+      done = true;
     }
-    assert.ok(
-      worstGap < parseMs / 2,
-      `the calling thread was held ${worstGap.toFixed(0)} ms at once (a parse here takes ${parseMs.toFixed(0)} ms)`,
-    );
+    assert.ok(parsing, 'never reached the parse');
+    assert.ok(turns > 0, 'the calling thread did not run while the profile was parsed and its model built');
   });
 });
