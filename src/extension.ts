@@ -5,12 +5,14 @@ import { openWithSamply } from './commands/openWithSamply';
 import { registerCommand } from './commands/registerCommand';
 import { runSamplyCommand } from './commands/samplyCommands';
 import { SamplyTargetResolver } from './commands/samplyTarget';
+import { noteSavedProfiles } from './commands/walkthroughProgress';
 import { addServer, clearApiKey, removeServer, resolveServer, setApiKey } from './commands/serverCommands';
 import { PipelinesModel } from './pipelines/pipelinesModel';
 import { PipelinesView } from './pipelines/pipelinesView';
 import { ApiKeyStore } from './servers/apiKeyStore';
 import { ServerConnections } from './servers/connections';
 import { ServerRegistry } from './servers/serverRegistry';
+import { TrustedCas } from './servers/trustedCas';
 import { ErrorPresenter } from './ui/errorPresenter';
 import { createLog, logFailure } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
@@ -29,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
   const keys = new ApiKeyStore(context.secrets, envKey);
   const log = createLog(() => keys.knownKeys());
   const registry = new ServerRegistry();
-  const connections = new ServerConnections(keys, log);
+  const trustedCas = new TrustedCas(log);
+  const connections = new ServerConnections(keys, log, trustedCas);
   // The tree refreshes in the background: short timeouts, so a dead or hung server shows as such within seconds.
   const model = new PipelinesModel(
     (s) => connections.client(registry.find(s.url) ?? { ...s, origin: new URL(s.url).origin }, undefined, BACKGROUND),
@@ -52,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     log,
     keys,
     registry,
+    trustedCas,
     { dispose: () => model.dispose() },
     view,
     statusBar,
@@ -65,8 +69,16 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
       async (a) => view.refresh(a === undefined ? undefined : (await resolveServer(serverDeps, a, 'Refresh'))?.url),
       log,
     ),
-    registerCommand('feldera.fetchSamplyProfile', (a) => runSamplyCommand(samplyDeps, 'fetch', a), log),
-    registerCommand('feldera.collectSamplyProfile', (a) => runSamplyCommand(samplyDeps, 'collect', a), log),
+    registerCommand(
+      'feldera.fetchSamplyProfile',
+      (a) => noteSavedProfiles(runSamplyCommand(samplyDeps, 'fetch', a)),
+      log,
+    ),
+    registerCommand(
+      'feldera.collectSamplyProfile',
+      (a) => noteSavedProfiles(runSamplyCommand(samplyDeps, 'collect', a)),
+      log,
+    ),
     registerCommand('feldera.openWithSamply', (a) => openWithSamply(log, a), log),
     registerCommand(
       'feldera.openProfileSummary',

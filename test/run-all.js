@@ -118,6 +118,8 @@ if (!built) {
         5 * 60 * 1000,
       );
     }
+    // The walkthrough in a fresh window: VS Code counts each completion event once per window.
+    mochaLevel('host (walkthrough)', node, [runHeadless], { FELDERA_HOST_TEST_SUITE: 'walkthrough' }, 5 * 60 * 1000);
     // What survives a window reload (API keys): the suite runs twice, with a reload in between.
     mochaLevel('host (reload)', node, [runHeadless], { FELDERA_HOST_TEST_SUITE: 'reload' }, 5 * 60 * 1000);
     // The README's main command: the demo URL answers and the extension lists the demo pipelines.

@@ -11,8 +11,11 @@
 // - The per-attempt timeout covers a JSON call's whole answer, but only the headers of a profile download: those
 //   bodies stream for minutes. The returned body follows the caller's AbortSignal and aborts the request when it
 //   is destroyed early.
+// - https:// trusts Node's default roots plus `caCertificates` (./tls.ts): more, never fewer, never unchecked.
+//   Proxies are VS Code's: in the extension host it patches http/https, so node-fetch follows `http.proxy`.
 import fetch, { type Headers, type RequestInit, type Response } from 'node-fetch';
 import { PassThrough, type Readable } from 'stream';
+import type { Agent } from 'https';
 import { sleep } from '../common/sleep';
 import { CircuitNodeIdExtractor, CircuitProfileError, type CircuitNodeIds } from './circuitProfile';
 import { isRetryableStatus } from './errors';
@@ -39,6 +42,7 @@ import type {
   ServerConfig,
   StartSamplyOutcome,
 } from './types';
+import { httpsAgentFor } from './tls';
 import { normalizeServerUrl } from './url';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -124,6 +128,8 @@ export class FelderaClient implements FelderaApi {
   private readonly retry: { deadlineMs: number; initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   private readonly onRequest?: (entry: RequestLogEntry) => void;
   private readonly userAgent: string;
+  /** Set for https:// with extra CAs; otherwise Node's (or VS Code's patched) default agent is used. */
+  private readonly agent?: Agent;
 
   /**
    * Throws a TypeError (whose message never contains the key) when the base URL is not a valid server URL or
@@ -154,6 +160,7 @@ export class FelderaClient implements FelderaApi {
     };
     this.onRequest = options.onRequest;
     this.userAgent = options.userAgent ?? 'feldera-vscode';
+    if (this.origin.startsWith('https:')) this.agent = httpsAgentFor(options.caCertificates);
   }
 
   async health(signal?: AbortSignal): Promise<ApiResult<{ status: string }>> {
@@ -380,6 +387,9 @@ export class FelderaClient implements FelderaApi {
       }
     }
     if (e.kind === 'http' && e.snippet && this.apiKey) e.snippet = safeSnippet(e.snippet, 200, this.apiKey);
+    // A proxy names itself in Via: the answer may be its own page rather than Feldera's (see transportErrors.ts).
+    const via = e.kind === 'http' ? a.headers.get('via') : null;
+    if (e.kind === 'http' && via) e.via = safeSnippet(via, 100, this.apiKey);
     return e;
   }
 
@@ -460,6 +470,7 @@ export class FelderaClient implements FelderaApi {
         // node-fetch v2 types its own AbortSignal; Node's global one works at run time.
         signal: controller.signal as unknown as RequestInit['signal'],
         compress: !spec.identity,
+        agent: this.agent,
       };
       const res: Response = await fetch(url.toString(), init);
       status = res.status;

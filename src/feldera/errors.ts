@@ -1,5 +1,6 @@
 // ApiError values → one human sentence each, plus small predicates the UI uses to pick the next step.
 import { redactSecrets } from './parsers';
+import { describeTransportError } from './transportErrors';
 import type { ApiError } from './types';
 
 /** What the request was about, for the sentence. `server` is a name or URL the user recognises. */
@@ -39,11 +40,15 @@ export function isPermissionError(e: ApiError | { readonly kind: string }): bool
  * What is wrong with the API key, if that is what an error says — the one place this is decided.
  * - `rejected` (401): the server does not accept the key (missing, wrong, expired).
  * - `forbidden` (403): the server accepts the key, but its role may not do this.
- * Either way "Set API Key…" is the next step (another key, or one with more rights); the words differ.
+ * Either way "Set API Key…" is the next step (another key, or one with more rights); the words differ. A 401 or 403
+ * page of a proxy (an answer without Feldera's body that came through a `Via`) is the proxy's, not a key problem.
  */
 export type KeyProblem = 'rejected' | 'forbidden';
 
 export function keyProblem(e: ApiError | { readonly kind: string }): KeyProblem | undefined {
+  // A proxy's own page (it names itself in Via, the body is not Feldera's) says nothing about the key: its sentence
+  // and fix are the proxy's (./transportErrors.ts).
+  if (e.kind === 'http' && (e as { via?: unknown }).via) return undefined;
   if (isAuthError(e)) return 'rejected';
   if (isPermissionError(e)) return 'forbidden';
   return undefined;
@@ -84,11 +89,6 @@ const NETWORK_PHRASES = new Map<string, string>(
     ETIMEDOUT: 'the connection timed out',
     EPIPE: 'the connection was closed while sending',
     ERR_STREAM_PREMATURE_CLOSE: 'the connection closed before the answer was complete',
-    DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed",
-    SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain contains a self-signed certificate",
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate could not be verified",
-    CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
-    ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate does not match its host name",
   }),
 );
 
@@ -109,6 +109,9 @@ const HTTP_HINTS = new Map<number, string>([
 export function describeApiError(e: ApiError, context: ApiErrorContext = {}): string {
   const server = context.server ? `the Feldera server ${quote(context.server)}` : 'the Feldera server';
   const forPipeline = context.pipeline !== undefined ? ` for pipeline ${quote(context.pipeline)}` : '';
+  // TLS failures and proxies' answers: their own sentences, with the fix (./transportErrors.ts).
+  const transport = describeTransportError(e, server, forPipeline);
+  if (transport) return redactSecrets(transport);
   let sentence: string;
   switch (e.kind) {
     case 'feldera': {

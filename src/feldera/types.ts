@@ -9,7 +9,7 @@ export type ApiError =
   /** The server answered with a Feldera error body `{message, error_code, details?}`. */
   | { kind: 'feldera'; status: number; errorCode: string; message: string; details?: unknown }
   /** The server (or a proxy in front of it) answered an error status without a Feldera body. */
-  | { kind: 'http'; status: number; statusText: string; snippet?: string; contentType?: string }
+  | { kind: 'http'; status: number; statusText: string; snippet?: string; contentType?: string; via?: string }
   /** No answer: DNS, refused connection, reset, TLS... `code` is Node's error code when known. */
   | { kind: 'network'; message: string; code?: string }
   /** No answer within the time allowed (or the overall retry deadline passed). */
@@ -50,6 +50,8 @@ export interface FelderaClientOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** User-Agent header (default `feldera-vscode`). */
   userAgent?: string;
+  /** https:// only: CA certificates (PEM) trusted besides Node's default roots (`feldera.tls.caCertificates`). */
+  caCertificates?: readonly string[];
 }
 
 export type AuthConfig =

@@ -1,14 +1,17 @@
-// Builds a Feldera client for a server with the key saved for that server's origin (and no other).
+// Builds a Feldera client for a server with the key saved for that server's origin (and no other), trusting the
+// extra CAs of `feldera.tls.caCertificates` for https:// servers.
 import { FelderaClient } from '../feldera/client';
 import type { FelderaApi } from '../feldera/types';
 import type { ApiKeyStore } from './apiKeyStore';
 import type { ServerEntry } from './serverRegistry';
 import type { Log } from '../ui/log';
+import type { TrustedCas } from './trustedCas';
 
 export class ServerConnections {
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly log: Log,
+    private readonly trustedCas?: Pick<TrustedCas, 'certificates'>,
   ) {}
 
   /**
@@ -28,6 +31,7 @@ export class ServerConnections {
       requestTimeoutMs: timing.requestTimeoutMs,
       tenant: process.env.FELDERA_TENANT || undefined,
       onRequest: (entry) => this.log.request(server.name, entry),
+      caCertificates: server.url.startsWith('https:') ? this.trustedCas?.certificates() : undefined,
     });
   }
 }

@@ -2,9 +2,11 @@
 // A rejected key is reported once per server until its key changes, never as a flood.
 import vscode = require('vscode');
 import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
+import { settingToFix } from '../feldera/transportErrors';
 import type { ApiError } from '../feldera/types';
 import type { DownloadError } from '../download/types';
 import type { Log } from './log';
+import { openSetting } from './openSetting';
 
 export interface ErrorContext {
   /** Server name, for messages and for "Set API Key…". */
@@ -22,6 +24,7 @@ const BROKEN_OFF = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE',
 const OPEN_LOGS = 'Open Logs';
 const SET_KEY = 'Set API Key…';
 const COLLECT = 'Collect Samply Profile…';
+const OPEN_SETTINGS = 'Open Settings';
 
 export function describeError(e: DownloadError, ctx: ErrorContext = {}): string {
   if (keyProblem(e)) return describeKeyProblem(e, { server: ctx.server, pipeline: ctx.pipeline });
@@ -94,9 +97,13 @@ export class ErrorPresenter {
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
     const actions: string[] = [];
     if (e.kind === 'feldera' && e.errorCode === 'NoSamplyProfile' && ctx.pipeline) actions.push(COLLECT);
+    // TLS and proxy failures: the setting that fixes them (the CA files, the server URL, http.proxy).
+    const setting = settingToFix(e);
+    if (setting) actions.push(OPEN_SETTINGS);
     actions.push(OPEN_LOGS);
     const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, ...actions);
     if (pick === OPEN_LOGS) this.log.show();
+    if (pick === OPEN_SETTINGS && setting) await openSetting(setting);
     if (pick === COLLECT)
       await vscode.commands.executeCommand('feldera.collectSamplyProfile', {
         server: ctx.server,

@@ -3,6 +3,7 @@
 // Node `http` only, no framework. Every instance is independent (tests run several at once).
 import * as crypto from 'crypto';
 import * as http from 'http';
+import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import { Readable } from 'stream';
 import { largeProfileStream, smallProfile } from './profileGenerator';
@@ -137,6 +138,8 @@ export interface EmulatorOptions {
   legacy200?: boolean;
   /** Served bodies up to this size are kept in `served[].body`. Default 8 MiB. */
   keepBodiesUpTo?: number;
+  /** Serve HTTPS with this certificate and key (PEM), e.g. made by ./testPki.ts; the URL is then `https://`. */
+  tls?: { cert: string; key: string };
   /**
    * The emulator's time (default `Date.now`): collections start, count down (Retry-After) and end by it, and
    * requests are stamped with it. A test shares a virtual clock with the code under test to run a collection of
@@ -284,12 +287,14 @@ function resourcesStatus(status: string): string {
 export class FelderaEmulator {
   readonly requests: RecordedRequest[] = [];
   readonly served: ServedProfile[] = [];
+  /** TCP connections accepted (with `tls`: handshakes started, whether or not they ended in a request). */
+  connections = 0;
   /** Switch faults on and off at any time. */
   faults: EmulatorFaults = {};
 
   private readonly opts: EmulatorOptions;
   private readonly state = new Map<string, PipelineState>();
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly streams = new Set<Readable>();
@@ -323,7 +328,7 @@ export class FelderaEmulator {
   start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) return Promise.reject(new Error('emulator already started'));
     this.stopped = false;
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((e: unknown) => {
         if (e instanceof HttpAnswered) return;
         if (!res.headersSent) {
@@ -336,9 +341,12 @@ export class FelderaEmulator {
           res.destroy();
         }
       });
-    });
+    };
+    const tls = this.opts.tls;
+    const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
     server.keepAliveTimeout = 5000;
     server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -357,7 +365,7 @@ export class FelderaEmulator {
     const addr = this.server?.address() as AddressInfo | null | undefined;
     if (!addr) throw new Error('emulator not started');
     const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-    return `http://${host}:${addr.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
   }
 
   get port(): number {

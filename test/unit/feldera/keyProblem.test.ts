@@ -13,6 +13,9 @@ describe('keyProblem (one home for "key rejected")', () => {
       [{ kind: 'feldera', status: 403, errorCode: 'Forbidden', message: 'role viewer' }, 'forbidden'],
       [{ kind: 'http', status: 403, statusText: 'Forbidden', snippet: 'nginx' }, 'forbidden'],
       [{ kind: 'http', status: 404, statusText: 'Not Found' }, undefined],
+      // A proxy's own page (Via, no Feldera body): the proxy's problem, said as such, not the key's.
+      [{ kind: 'http', status: 403, statusText: 'Forbidden', via: '1.1 squid' }, undefined],
+      [{ kind: 'http', status: 401, statusText: 'Unauthorized', via: '1.1 squid' }, undefined],
       [{ kind: 'feldera', status: 400, errorCode: 'NoSamplyProfile', message: 'x' }, undefined],
       [{ kind: 'network', message: 'refused', code: 'ECONNREFUSED' }, undefined],
       [{ kind: 'timeout', message: 'no answer within 4 s' }, undefined],
