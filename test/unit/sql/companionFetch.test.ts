@@ -46,7 +46,16 @@ async function finishedProfile(r: Rig, pipeline: string, ordinal?: number): Prom
   r.emu.setOption('timeScale', 0.05);
   const s = await r.api.startSamplyProfile(pipeline, { durationSecs: 1, ordinal });
   assert.ok(s.ok && s.value.state === 'started');
-  await delay(80);
+  // Until that host answers with the profile: a fixed wait was not always enough on a loaded machine.
+  for (;;) {
+    const a = await r.api.fetchSamplyProfile(pipeline, { latest: true, ordinal });
+    assert.ok(a.ok, JSON.stringify(a));
+    if (a.value.state === 'ready') {
+      a.value.body.destroy();
+      break;
+    }
+    await delay(10);
+  }
   r.emu.setOption('timeScale', 1);
 }
 
