@@ -9,14 +9,16 @@ import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { buildProfileModel, readProfileBytes, readProfileFile, type ProfileModel } from '../../../src/profile';
 import { CallNodeTable } from '../../../src/profile/callNodes';
-import { JsonBytesError, JsonBytesParser, parseJsonBytes } from '../../../src/profile/jsonBytes';
+import { FelderaDataColumn, JsonBytesError, JsonBytesParser, parseJsonBytes } from '../../../src/profile/jsonBytes';
 import { decodeUtf8 } from '../../../src/profile/reader';
-import { generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
+import { smallProfile, smallProfileObject } from '../../emulator/profileGenerator';
+import { felderaSampleProfile, generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
 import { canonical } from './helpers';
 
 /** What JSON.parse would give: typed arrays back to arrays, NaN back to null. */
 function untyped(v: unknown): unknown {
   if (v instanceof Int32Array || v instanceof Float64Array) return Array.from(v, (x) => (x === x ? x : null));
+  if (v instanceof FelderaDataColumn) return untyped(v.toArray());
   if (Array.isArray(v)) return v.map(untyped);
   // fromEntries defines own properties, "__proto__" too, as JSON.parse does.
   if (typeof v === 'object' && v !== null)
@@ -139,6 +141,46 @@ describe('profile reader: fast paths', () => {
         }),
         { numRuns: 300 },
       );
+    });
+
+    it("reads a markers' data column of FelderaMarker objects into names, and anything else as JSON.parse does", () => {
+      const feldera = fc.nat({ max: 2 ** 31 - 1 }).map((name) => ({ type: 'FelderaMarker', name }));
+      const element = fc.oneof(
+        { weight: 6, arbitrary: feldera },
+        { weight: 1, arbitrary: feldera.map(({ name }) => ({ name, type: 'FelderaMarker' })) },
+        { weight: 1, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('Text', 'FelderaMarker'), name: fc.jsonValue() }) },
+        { weight: 1, arbitrary: fc.jsonValue() },
+      );
+      fc.assert(
+        fc.property(
+          fc.array(element, { maxLength: 30 }),
+          fc.constantFrom(undefined, 1),
+          fc.array(fc.nat(3000), { maxLength: 8 }),
+          (data, indent, cuts) => {
+            const doc = { markers: { length: data.length, data, name: data.map((_, i) => i) } };
+            const bytes = Buffer.from(JSON.stringify(doc, null, indent));
+            const whole = parseJsonBytes(bytes) as { markers: { data: unknown } };
+            assert.deepStrictEqual(untyped(whole), JSON.parse(bytes.toString('utf8')));
+            assert.deepStrictEqual(untyped(parseInPieces(bytes, cuts)), JSON.parse(bytes.toString('utf8')));
+            // Without spaces and starting with a FelderaMarker as Feldera writes it: the typed column.
+            const exact = /^\{"(type":"FelderaMarker","name":|name":)(0|[1-9]\d{0,8})(,"type":"FelderaMarker")?\}$/;
+            const isFeldera = (d: unknown) => {
+              const m = exact.exec(JSON.stringify(d) ?? '');
+              return m !== null && (m[1] === 'name":') === (m[3] !== undefined);
+            };
+            if (indent === undefined && data.length > 0 && isFeldera(data[0])) {
+              assert.ok(whole.markers.data instanceof FelderaDataColumn);
+              const col = whole.markers.data;
+              data.forEach((d, i) => assert.strictEqual(col.names[i] >= 0, isFeldera(d), JSON.stringify(d)));
+            }
+          },
+        ),
+        { numRuns: 500 },
+      );
+      // Only a "data" property is read so; elsewhere such objects are plain objects.
+      const other = parseJsonBytes(Buffer.from('{"x":[{"type":"FelderaMarker","name":1}]}')) as { x: unknown };
+      assert.ok(Array.isArray(other.x));
     });
 
     it('throws where JSON.parse throws, and agrees where it does not', () => {
@@ -294,16 +336,36 @@ describe('profile reader: fast paths', () => {
       assert.deepStrictEqual(canonical(a.summarize()), canonical(b.summarize()));
       assert.deepStrictEqual(a.functionWeights({ cpuOnly: true }), b.functionWeights({ cpuOnly: true }));
       assert.deepStrictEqual(a.functionWeights({ threads: [1] }), b.functionWeights({ threads: [1] }));
+      // Markers, operators and time selections too.
+      assert.deepStrictEqual(a.feldera, b.feldera);
+      assert.deepStrictEqual(a.meta.timeRange, b.meta.timeRange);
+      const range = { start: a.meta.timeRange.start, end: (a.meta.timeRange.start + a.meta.timeRange.end) / 2 };
+      assert.deepStrictEqual(a.operatorTable({ range }), b.operatorTable({ range }));
+      assert.deepStrictEqual(a.functionWeights({ range }), b.functionWeights({ range }));
+      assert.deepStrictEqual(a.threadStats({ range }), b.threadStats({ range }));
+      assert.deepStrictEqual(a.timeline({ buckets: 7 }), b.timeline({ buckets: 7 }));
+      const op = a.operatorTable().rows[0]?.nodeId;
+      if (op) assert.deepStrictEqual(a.functionWeights({ operator: op }), b.functionWeights({ operator: op }));
     };
 
     for (const version of LAYOUT_VERSIONS) {
-      it(`v${version}: the typed-column model is the JSON.parse model`, async () => {
-        const text = generateProfileText(sampleProfile(), version);
-        const r = await readProfileBytes(zlib.gzipSync(Buffer.from(text)));
-        if (!r.ok) assert.fail(r.error.message);
-        same(r.model, fromJson(text));
+      it(`v${version}: the typed-column model is the JSON.parse model, Feldera markers and counters included`, async () => {
+        for (const profile of [sampleProfile(), felderaSampleProfile('time'), felderaSampleProfile('timeDeltas')]) {
+          const text = generateProfileText(profile, version);
+          const r = await readProfileBytes(zlib.gzipSync(Buffer.from(text)));
+          if (!r.ok) assert.fail(r.error.message);
+          same(r.model, fromJson(text));
+        }
       });
     }
+
+    it("the emulator's Feldera profile: the typed-column model is the JSON.parse model", async () => {
+      const params = { pipeline: 'fast', workers: 3 };
+      const r = await readProfileBytes(smallProfile(params));
+      if (!r.ok) assert.fail(r.error.message);
+      assert.ok(r.model.feldera.evals > 0);
+      same(r.model, fromJson(JSON.stringify(smallProfileObject(params))));
+    });
 
     it('a generated 2 MiB profile, streamed in chunks, gives the JSON.parse model', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feldera-profile-fast-'));
