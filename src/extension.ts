@@ -12,6 +12,7 @@ import { ApiKeyStore } from './servers/apiKeyStore';
 import { ServerConnections } from './servers/connections';
 import { ServerRegistry } from './servers/serverRegistry';
 import { ErrorPresenter } from './ui/errorPresenter';
+import { registerSqlHeat } from './sqlView';
 import { createLog } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext) {
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),
     ...registerProfileViewer(context, log),
+    ...registerSqlHeat(context, log).disposables,
   );
   // Loading the bundle plus activate() itself (see esbuild.js's banner and footer); the benchmark reads it.
   const marks = globalThis as { __felderaBundleLoadStart?: number; __felderaBundleLoadEnd?: number };
