@@ -2,7 +2,7 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql   run some figures (BENCHMARKS.md untouched)
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql,sqlheat   run some figures (BENCHMARKS.md untouched)
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
 import { spawn } from 'child_process';
@@ -16,8 +16,9 @@ import { pollingFigure } from './polling';
 import { profileSummaryFigure } from './profileSummary';
 import { sizeFigures } from './size';
 import { sqlCompanionFigures } from './sqlCompanion';
+import { sqlHeatFigures } from './sqlHeat';
 
-const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile', 'sql'] as const;
+const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile', 'sql', 'sqlheat'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.env.FELDERA_BENCH_ONLY?.split(',').map((s) => s.trim()) as Part[] | undefined;
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   let activation: Figure[] = [];
   let profile: Figure[] = [];
   let sql: Figure[] = [];
+  let sqlHeat: Figure[] = [];
   try {
     // Throughput runs alone.
     if (wanted('download')) download = await attempt('download', '≥ 0.9× curl; ≤ 64 MiB', downloadFigures);
@@ -135,13 +137,14 @@ async function main(): Promise<void> {
       profile = await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()]);
 
     if (wanted('sql')) sql = await attempt('SQL context', '≤ 1 s; ≤ +100 ms', sqlCompanionFigures);
+    if (wanted('sqlheat')) sqlHeat = await attempt('CPU in SQL', '≤ 200 ms', sqlHeatFigures);
   } finally {
     if (productionBuild) {
       log('rebuilding dist/ for development (node esbuild.js)');
       await rebuildForDevelopment();
     }
   }
-  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile, ...sql];
+  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile, ...sql, ...sqlHeat];
 
   const seconds = (Date.now() - t0) / 1000;
   console.log('');
