@@ -5,7 +5,12 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { buildProfileModel, readProfileFile, type ProfileModel } from '../../../src/profile';
-import { parseEvalTooltip } from '../../../src/profile/markers';
+import {
+  parseEvalTooltip,
+  scanEvalTooltip,
+  scanEvalTooltipBytes,
+  type TooltipScan,
+} from '../../../src/profile/markers';
 import { felderaSampleProfile, generateProfile, LAYOUT_VERSIONS, type LayoutVersion } from './generate';
 import { fixture } from './helpers';
 
@@ -90,6 +95,41 @@ describe('Feldera markers', () => {
           assert.deepStrictEqual(parseEvalTooltip(text), { name: n, nodeId: id, realUs: real, cpuUs: cpu });
         }),
         { numRuns: 2000 },
+      );
+    });
+
+    it('reads the same on the UTF-8 bytes as on the string', () => {
+      const scan = (): TooltipScan => ({ nameEnd: -2, usedAt: -2, realUs: -1, cpuUs: -1 });
+      const tooltip = fc
+        .tuple(
+          fc.string({ unit: 'grapheme', maxLength: 8 }),
+          fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }),
+          fc.nat(),
+          fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true })),
+          fc.constantFrom('μ', 'µ', 'u', 'm', 'ü'),
+        )
+        .map(([n, id, r, c, mu]) => `${n} ${id} used ${r}${mu}s real time, ${c}${mu}s CPU time`);
+      const text = fc.oneof(tooltip, fc.string({ unit: 'binary', maxLength: 60 }));
+      fc.assert(
+        fc.property(text, fc.nat(8), (s, offset) => {
+          const bytes = Buffer.concat([Buffer.alloc(offset, 0x20), Buffer.from(s), Buffer.from(' x')]);
+          const a = scan();
+          const b = scan();
+          const okString = scanEvalTooltip(s, a);
+          const okBytes = scanEvalTooltipBytes(bytes, offset, bytes.length - 2, b);
+          assert.strictEqual(okBytes, okString);
+          if (!okString) return;
+          assert.deepStrictEqual([b.realUs, b.cpuUs], [a.realUs, a.cpuUs]);
+          // Same parts: the bytes before nameEnd and between it and usedAt decode to the string's parts.
+          const part = (from: number, to: number) => bytes.toString('utf8', from, to);
+          const name = b.nameEnd < 0 ? '' : part(offset, b.nameEnd);
+          const node = part(b.nameEnd < 0 ? offset : b.nameEnd + 1, b.usedAt);
+          assert.deepStrictEqual(
+            [name, node],
+            [a.nameEnd < 0 ? '' : s.slice(0, a.nameEnd), s.slice(a.nameEnd + 1, a.usedAt)],
+          );
+        }),
+        { numRuns: 3000 },
       );
     });
 
@@ -323,6 +363,28 @@ describe('Feldera markers', () => {
         r.model.operatorTable({ range }).rows.map((x) => [x.nodeId, x.evals, x.cpuUs]);
       assert.deepStrictEqual(evals({ start: 4, end: 5 }), [['n2', 1, 0]]);
       assert.deepStrictEqual(evals({ start: 2, end: 4 }), [['n1', 0, 1]]);
+    });
+
+    it('samples out of time order are put in order (ranges still find them), in every layout', () => {
+      for (const version of LAYOUT_VERSIONS) {
+        const p = felderaSampleProfile();
+        const w = p.threads[1];
+        w.stacks = [[0], [1]];
+        // Times 5, 1, 3 (v49 writes them as they are; later layouts as deltas, one of them negative).
+        w.samples = {
+          stack: Int32Array.from([0, 1, 0]),
+          time: Float64Array.from([5, 1, 3]),
+          weight: Float64Array.from([1, 2, 4]),
+        };
+        w.markers = [];
+        const r = buildProfileModel(generateProfile(p, version));
+        assert.ok(r.ok);
+        const weight = (start: number, end: number) =>
+          r.model.summarizeSelection({ threads: [1], range: { start, end } }).weight;
+        assert.deepStrictEqual([weight(0, 2), weight(2, 4), weight(4, 6), weight(0, 6)], [2, 4, 1, 7], `v${version}`);
+        const lane = r.model.timeline({ threads: [1], buckets: 3, window: { start: 0, end: 6 } }).lanes[0];
+        assert.deepStrictEqual(lane.weight, [2, 4, 1]);
+      }
     });
 
     it('the operator table sorts, filters and limits', () => {
