@@ -10,6 +10,7 @@ import { PROFILED_SQL_SCHEME, ProfiledSqlDocuments } from './sqlDocuments';
 import { SqlHeatView } from './sqlHeatView';
 
 export { SqlContextService } from './sqlContextService';
+export { openProfiledSql, type OpenedSql } from './sqlDocuments';
 
 export const SHOW_CPU_IN_SQL = 'feldera.showCpuInSql';
 export const CLEAR_CPU_IN_SQL = 'feldera.clearCpuInSql';
@@ -17,6 +18,8 @@ export const CLEAR_CPU_IN_SQL = 'feldera.clearCpuInSql';
 export interface SqlHeatFeature {
   /** The profile → SQL join service, for the profile editor's SQL columns and By SQL grouping. */
   service: SqlContextService;
+  /** The read-only profiled-SQL documents (with openProfiledSql: open the SQL of a profile at an operator's lines). */
+  documents: ProfiledSqlDocuments;
   disposables: vscode.Disposable[];
 }
 
@@ -30,6 +33,7 @@ export function registerSqlHeat(context: vscode.ExtensionContext, log: Log): Sql
   const deps = { service, view, documents, log };
   return {
     service,
+    documents,
     disposables: [
       service,
       view,

@@ -6,7 +6,7 @@ import * as path from 'path';
 import vscode = require('vscode');
 import type { Log } from '../ui/log';
 import type { SqlContextService } from './sqlContextService';
-import { findWorkspaceSql, normaliseSql, type ProfiledSqlDocuments } from './sqlDocuments';
+import { normaliseSql, openProfiledSql, type ProfiledSqlDocuments } from './sqlDocuments';
 import type { SqlHeatView } from './sqlHeatView';
 
 export interface SqlHeatDeps {
@@ -69,36 +69,21 @@ export async function showCpuInSql(deps: SqlHeatDeps, arg: unknown): Promise<Sho
 
   const { companion, heat } = result;
   const code = normaliseSql(companion.program.code);
-  const found = await findWorkspaceSql(companion.program.code, companion.pipeline);
-  let doc: vscode.TextDocument;
-  if (found.match) {
-    doc = await vscode.workspace.openTextDocument(found.match);
-  } else {
-    doc = await vscode.workspace.openTextDocument(
-      deps.documents.uriFor(result.profiles[0], companion.pipeline, companion.program.code),
-    );
-    if (doc.languageId !== 'sql') {
-      doc = await vscode.languages.setTextDocumentLanguage(doc, 'sql').then(
-        (d) => d,
-        () => doc,
-      );
-    }
-  }
+  const { doc, source, differing } = await openProfiledSql(deps.documents, result.profiles[0], companion);
   deps.view.show(doc, { heat, profiles: result.profiles, code });
   const fromProfileEditor = vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputCustom;
   await vscode.window.showTextDocument(doc, {
     preview: false,
     viewColumn: fromProfileEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
   });
-  const source = found.match ? 'workspace' : 'profiled';
   deps.log.info(
     `Show CPU in SQL: ${result.profiles.map((p) => path.posix.basename(p.path)).join(', ')} → ${
-      found.match ? vscode.workspace.asRelativePath(found.match) : doc.uri.toString()
+      source === 'workspace' ? vscode.workspace.asRelativePath(doc.uri) : doc.uri.toString()
     }: ${heat.ranges.length} marked ranges, ${heat.statements.length} statements, ` +
       `${(100 * heat.noPosition.share).toFixed(1)}% without SQL position`,
   );
 
-  if (!found.match && found.differing.length > 0) void sayDiffers(found.differing[0], doc, companion.program.version);
+  if (differing) void sayDiffers(differing, doc, companion.program.version);
   if (heat.ranges.length === 0) {
     const why = companion.missing.map((m) => m.reason).join(' ');
     void vscode.window.showInformationMessage(
@@ -109,7 +94,8 @@ export async function showCpuInSql(deps: SqlHeatDeps, arg: unknown): Promise<Sho
   return { document: doc.uri, source, profiles: result.profiles };
 }
 
-async function sayDiffers(onDisk: vscode.Uri, profiled: vscode.TextDocument, version?: number): Promise<void> {
+/** Tells that a workspace file named after the pipeline holds other SQL than the profiled one, which is shown. */
+export async function sayDiffers(onDisk: vscode.Uri, profiled: vscode.TextDocument, version?: number): Promise<void> {
   const file = vscode.workspace.asRelativePath(onDisk);
   const pick = await vscode.window.showWarningMessage(
     `Feldera: ${file} differs from the SQL this profile was taken with${

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import vscode = require('vscode');
 import { sanitizeFileComponent } from '../download/naming';
-import { loadCompanion } from '../sql';
+import { loadCompanion, type Companion } from '../sql';
 
 export const PROFILED_SQL_SCHEME = 'feldera-sql';
 
@@ -104,4 +104,35 @@ export class ProfiledSqlDocuments implements vscode.TextDocumentContentProvider 
     }
     return '-- The SQL this profile was taken with is not available: run "Feldera: Show CPU in SQL" again.\n';
   }
+}
+
+export interface OpenedSql {
+  doc: vscode.TextDocument;
+  /** `workspace`: a workspace file with exactly the profiled SQL; `profiled`: the read-only copy. */
+  source: 'workspace' | 'profiled';
+  /** A workspace file named after the pipeline that holds other SQL (say so), when the copy is shown. */
+  differing?: vscode.Uri;
+}
+
+/**
+ * Opens (without showing) the SQL `profile` was taken with: the workspace file whose text it is, else the read-only
+ * copy. For Show CPU in SQL, and for the profile editor's "open the SQL at these lines".
+ */
+export async function openProfiledSql(
+  documents: ProfiledSqlDocuments,
+  profile: vscode.Uri,
+  companion: Companion,
+): Promise<OpenedSql> {
+  const found = await findWorkspaceSql(companion.program.code, companion.pipeline);
+  if (found.match) return { doc: await vscode.workspace.openTextDocument(found.match), source: 'workspace' };
+  let doc = await vscode.workspace.openTextDocument(
+    documents.uriFor(profile, companion.pipeline, companion.program.code),
+  );
+  if (doc.languageId !== 'sql') {
+    doc = await vscode.languages.setTextDocumentLanguage(doc, 'sql').then(
+      (d) => d,
+      () => doc,
+    );
+  }
+  return { doc, source: 'profiled', differing: found.differing[0] };
 }
