@@ -14,6 +14,7 @@ import { ServerConnections } from './servers/connections';
 import { ServerRegistry } from './servers/serverRegistry';
 import { TrustedCas } from './servers/trustedCas';
 import { ErrorPresenter } from './ui/errorPresenter';
+import { registerSqlHeat } from './sqlView';
 import { createLog, logFailure } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),
     ...registerProfileViewer(context, log),
+    ...registerSqlHeat(context, log).disposables,
   );
   // Loading the bundle plus activate() itself (see esbuild.js's banner and footer); the benchmark reads it.
   const marks = globalThis as { __felderaBundleLoadStart?: number; __felderaBundleLoadEnd?: number };

@@ -16,6 +16,7 @@ export {
   buildSqlJoin,
   joinCompanion,
   NO_SQL_POSITION,
+  rangeLabel,
   SqlJoin,
   statementLabel,
   type JoinStats,
@@ -27,6 +28,20 @@ export {
   type SqlCostGroup,
 } from './join';
 export { relationKey, splitSqlStatements, statementAt } from './statements';
+export {
+  buildSqlHeat,
+  HEAT_LEVELS,
+  heatLevel,
+  MIN_MARKED_SHARE,
+  type HeatLevel,
+  type HeatOperator,
+  type HeatRange,
+  type HeatSpread,
+  type HostOperators,
+  type LineHeat,
+  type SqlHeat,
+  type StatementHeat,
+} from './heat';
 
 export type SqlContextResult =
   | { ok: true; companion: Companion; join: SqlJoin; path: string }

@@ -445,7 +445,8 @@ function rangeKey(p: SqlRange): string {
   return `${p.startLine}:${p.startColumn}-${p.endLine}:${p.endColumn}`;
 }
 
-function rangeLabel(p: SqlRange): string {
+/** `line 4` / `lines 3–6`. */
+export function rangeLabel(p: Pick<SqlRange, 'startLine' | 'endLine'>): string {
   return p.startLine === p.endLine ? `line ${p.startLine}` : `lines ${p.startLine}–${p.endLine}`;
 }
 

@@ -50,7 +50,11 @@ function whereTheTimeGoes(file: string): string {
   );
 }
 
-function runHost(artifacts: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+/** Runs the host suite folder SUITE (or `env.FELDERA_HOST_TEST_SUITE`) once in a fresh VS Code. */
+export function runHost(
+  artifacts: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'out', 'test', 'host', 'runHeadless.js')], {
       cwd: ROOT,
