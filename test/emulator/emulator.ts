@@ -457,6 +457,21 @@ export class FelderaEmulator {
     };
   }
 
+  /**
+   * Ends the collection running on that host now, as samply finishing early would (for tests that need a finished
+   * profile without racing a scaled-down clock against the POST's own wait). Does nothing when none runs.
+   */
+  finishCollection(name: string, ordinal = 0): void {
+    const st = this.state.get(name);
+    if (!st) throw new Error(`no pipeline named ${name}`);
+    const h = this.host(st, ordinal);
+    if (!h.running) return;
+    const now = this.now();
+    h.running.nominalEnd = Math.min(h.running.nominalEnd, now);
+    h.running.doneAt = Math.min(h.running.doneAt, now);
+    this.settle(h);
+  }
+
   /** The exact bytes a small (default-size) profile of that collection has. */
   static smallProfileBytes(pipeline: string, ordinal: number, collection: number, hosts = 1, workers = 8): Buffer {
     return smallProfile({ pipeline, ordinal, collection, hosts, workers });

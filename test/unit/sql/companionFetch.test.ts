@@ -14,7 +14,7 @@ import {
 } from '../../../src/sql/companionFetch';
 import { joinCompanion } from '../../../src/sql/join';
 import { FelderaEmulator, type EmulatorOptions } from '../../emulator/emulator';
-import { delay, listing, removeTempDirs, tempDir } from '../download/support';
+import { listing, removeTempDirs, tempDir } from '../download/support';
 
 interface Rig {
   emu: FelderaEmulator;
@@ -41,22 +41,15 @@ async function setUp(opts: EmulatorOptions = {}): Promise<Rig> {
   return rig;
 }
 
-/** A finished profile on that host (the emulator's clock scaled down so the collection takes no time). */
+/**
+ * A finished profile on that host: a real POST, then the collection ended at once (a scaled-down clock raced the
+ * POST's own wait on a loaded machine).
+ */
 async function finishedProfile(r: Rig, pipeline: string, ordinal?: number): Promise<void> {
-  r.emu.setOption('timeScale', 0.05);
   const s = await r.api.startSamplyProfile(pipeline, { durationSecs: 1, ordinal });
-  assert.ok(s.ok && s.value.state === 'started');
-  // Until that host answers with the profile: a fixed wait was not always enough on a loaded machine.
-  for (;;) {
-    const a = await r.api.fetchSamplyProfile(pipeline, { latest: true, ordinal });
-    assert.ok(a.ok, JSON.stringify(a));
-    if (a.value.state === 'ready') {
-      a.value.body.destroy();
-      break;
-    }
-    await delay(10);
-  }
-  r.emu.setOption('timeScale', 1);
+  assert.ok(s.ok && s.value.state === 'started', JSON.stringify(s));
+  r.emu.finishCollection(pipeline, ordinal ?? 0);
+  assert.ok(!r.emu.samplyStatus(pipeline, ordinal ?? 0).collecting);
 }
 
 const fast = { minPollMs: 10, maxPollMs: 50 };
