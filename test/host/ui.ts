@@ -158,6 +158,19 @@ export const ui = {
     await call('frameHover', { selector, ...rest, ...(at ?? {}) });
   },
 
+  /**
+   * Drags the mouse over an element inside a frame (a canvas): press at `from`, `steps` moves to `to`, release.
+   * Points are from the element's top left, in CSS px.
+   */
+  async frameDrag(
+    selector: string,
+    from: { x: number; y: number },
+    to: { x: number; y: number },
+    opts: FrameTextOptions & { steps?: number } = {},
+  ): Promise<void> {
+    await call('frameDrag', { selector, from, to, ...opts });
+  },
+
   /** An attribute of an element inside a frame: its value, '' for a bare one (`disabled`), null when absent. */
   async frameAttr(selector: string, name: string, opts: FrameTextOptions = {}): Promise<string | null> {
     return (await call<{ value: string | null }>('frameAttr', { selector, name, ...opts })).value;

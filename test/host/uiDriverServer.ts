@@ -172,6 +172,28 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await locator.first().hover({ timeout: timeoutOf(body), position });
       return { ok: true, frameUrl: frame.url() };
     },
+    /**
+     * Drags with the mouse over an element inside a frame: presses at `from`, moves to `to` in `steps` pointer moves,
+     * releases (points from the element's top left, CSS px), as a hand would.
+     */
+    async frameDrag(body) {
+      const { frame, locator } = await inFrames(body);
+      const point = (key: string) => {
+        const p = body[key] as { x?: unknown; y?: unknown } | undefined;
+        if (typeof p?.x !== 'number' || typeof p?.y !== 'number') throw new Error(`"${key}" ({ x, y }) is required`);
+        return { x: p.x, y: p.y };
+      };
+      const from = point('from');
+      const to = point('to');
+      const box = await locator.first().boundingBox({ timeout: timeoutOf(body) });
+      if (!box) throw new Error(`"${str(body, 'selector')}" is not visible`);
+      const { mouse } = pageOf();
+      await mouse.move(box.x + from.x, box.y + from.y);
+      await mouse.down();
+      await mouse.move(box.x + to.x, box.y + to.y, { steps: typeof body.steps === 'number' ? body.steps : 12 });
+      await mouse.up();
+      return { ok: true, frameUrl: frame.url() };
+    },
     /** An attribute of the first matching element inside a frame (null when it has none). */
     async frameAttr(body) {
       const { frame, locator } = await inFrames(body);
