@@ -1191,33 +1191,40 @@ class ChunkBuffer {
   }
 }
 
-/** Compressed (or JSON) bytes of a Feldera profile: a fixed part plus so much per step; measured once per shape. */
+/**
+ * Compressed (or JSON) bytes of a Feldera profile: a fixed part plus so much per step, fitted through two sizes
+ * measured once per shape. Steps cost a little more as numbers and string indexes grow, so the fit is made again
+ * near a sixteenth of the size asked for, which keeps the estimate within a few percent.
+ */
 const stepCosts = new Map<string, { base: number; perStep: number }>();
 
-function felderaStepCost(
-  p: Normalized,
-  targetBytes: number,
-  sizeOf: 'gzip' | 'json',
-): { base: number; perStep: number } {
+function felderaPlan(p: Normalized, targetBytes: number, sizeOf: 'gzip' | 'json'): LargeProfilePlan {
   const gzipOpts = gzipOptionsFor(sizeOf === 'gzip' ? targetBytes : targetBytes / 5);
-  const key = `${p.pipeline}/${p.workers}/${p.firstWorker}/${sizeOf}/${gzipOpts.strategy ?? 0}`;
-  const known = stepCosts.get(key);
-  if (known) return known;
   const size = (steps: number): number => {
     const text = Buffer.concat([...felderaProfileText(p, steps, true)]);
     return sizeOf === 'json' ? text.length : zlib.gzipSync(text, gzipOpts).length;
   };
-  const [a, b] = [size(2), size(6)];
-  const perStep = Math.max(1, (b - a) / 4);
-  const cost = { base: Math.max(0, a - 2 * perStep), perStep };
-  stepCosts.set(key, cost);
-  return cost;
-}
-
-function felderaPlan(p: Normalized, targetBytes: number, sizeOf: 'gzip' | 'json'): LargeProfilePlan {
-  const { base, perStep } = felderaStepCost(p, targetBytes, sizeOf);
-  const steps = Math.max(1, Math.round((targetBytes - base) / perStep));
-  return { sampleRows: 0, paddingStrings: 0, steps, estimatedBytes: Math.round(base + steps * perStep) };
+  const fit = (a: number): { base: number; perStep: number } => {
+    const key = `${p.pipeline}/${p.workers}/${p.firstWorker}/${sizeOf}/${gzipOpts.strategy ?? 0}/${a}`;
+    let cost = stepCosts.get(key);
+    if (!cost) {
+      const [x, y] = [size(a), size(3 * a)];
+      const perStep = Math.max(1, (y - x) / (2 * a));
+      cost = { base: Math.max(0, x - a * perStep), perStep };
+      stepCosts.set(key, cost);
+    }
+    return cost;
+  };
+  const stepsFor = (c: { base: number; perStep: number }) =>
+    Math.max(1, Math.round((targetBytes - c.base) / c.perStep));
+  let cost = fit(2);
+  let steps = stepsFor(cost);
+  if (steps > 48) {
+    // Round to a power of two, so that nearby sizes share the measurement.
+    cost = fit(2 ** Math.round(Math.log2(steps / 16)));
+    steps = stepsFor(cost);
+  }
+  return { sampleRows: 0, paddingStrings: 0, steps, estimatedBytes: Math.round(cost.base + steps * cost.perStep) };
 }
 
 function largeText(params: ProfileParams, targetBytes: number, opts: LargeProfileOptions): Generator<Buffer> {

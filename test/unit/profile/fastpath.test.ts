@@ -9,7 +9,13 @@ import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { buildProfileModel, readProfileBytes, readProfileFile, type ProfileModel } from '../../../src/profile';
 import { CallNodeTable } from '../../../src/profile/callNodes';
-import { FelderaDataColumn, JsonBytesError, JsonBytesParser, parseJsonBytes } from '../../../src/profile/jsonBytes';
+import {
+  ByteStrings,
+  FelderaDataColumn,
+  JsonBytesError,
+  JsonBytesParser,
+  parseJsonBytes,
+} from '../../../src/profile/jsonBytes';
 import { decodeUtf8 } from '../../../src/profile/reader';
 import { smallProfile, smallProfileObject } from '../../emulator/profileGenerator';
 import { felderaSampleProfile, generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
@@ -18,7 +24,7 @@ import { canonical } from './helpers';
 /** What JSON.parse would give: typed arrays back to arrays, NaN back to null. */
 function untyped(v: unknown): unknown {
   if (v instanceof Int32Array || v instanceof Float64Array) return Array.from(v, (x) => (x === x ? x : null));
-  if (v instanceof FelderaDataColumn) return untyped(v.toArray());
+  if (v instanceof FelderaDataColumn || v instanceof ByteStrings) return untyped(v.toArray());
   if (Array.isArray(v)) return v.map(untyped);
   // fromEntries defines own properties, "__proto__" too, as JSON.parse does.
   if (typeof v === 'object' && v !== null)
