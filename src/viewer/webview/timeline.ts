@@ -295,7 +295,7 @@ function drawSpans(ctx: CanvasRenderingContext2D, row: Row, l: Layout, fg: strin
     const x0 = Math.max(l.plotLeft, xOf(s.start, l));
     const x1 = Math.min(l.plotLeft + l.plotWidth, xOf(s.end, l));
     const w = Math.max(1, x1 - x0);
-    ctx.globalAlpha = k % 2 ? 0.55 : 0.8;
+    ctx.globalAlpha = k % 2 ? 0.45 : 0.65;
     ctx.fillStyle = colour;
     ctx.fillRect(x0, row.top + 1, w > 3 ? w - 1 : w, row.height - 2);
     ctx.globalAlpha = 1;
