@@ -46,6 +46,8 @@ export interface PwPage extends PwFrame {
   reload(options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<unknown>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  viewportSize(): { width: number; height: number } | null;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
   mouse: {
     move(x: number, y: number, options?: { steps?: number }): Promise<void>;

@@ -84,6 +84,11 @@ export const ui = {
     return (await call<{ path: string }>('screenshot', { name, ...opts })).path;
   },
 
+  /** Resizes the browser's viewport; returns the size it had, to restore it. */
+  async viewport(size: { width: number; height: number }): Promise<{ width: number; height: number } | null> {
+    return (await call<{ before: { width: number; height: number } | null }>('viewport', size)).before;
+  },
+
   /** innerText of the first visible element matching `selector`, waiting for it to appear. */
   async text(selector: string, opts: TextOptions = {}): Promise<string> {
     return (await call<{ text: string }>('text', { selector, ...opts })).text;

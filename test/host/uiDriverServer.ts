@@ -102,6 +102,15 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await pageOf().screenshot({ path: file, fullPage: body.fullPage === true, timeout: timeoutOf(body) });
       return { path: file };
     },
+    /** Resizes the browser's viewport (a taller window for a screenshot); answers the size it had before. */
+    async viewport(body) {
+      const page = pageOf();
+      const before = page.viewportSize();
+      if (typeof body.width !== 'number' || typeof body.height !== 'number')
+        throw new Error('width and height are required');
+      await page.setViewportSize({ width: body.width, height: body.height });
+      return { before };
+    },
     async text(body) {
       const locator = match(pageOf(), str(body, 'selector'), str(body, 'hasText', false));
       await locator.first().waitFor({ state: 'visible', timeout: timeoutOf(body) });

@@ -455,3 +455,65 @@ describe('A profile without Feldera markers in the Samply Profile editor', funct
     await waitForSamples(local.summarizeSelection({}).samples, 'Escape');
   });
 });
+
+describe('Feldera profile in the README', function () {
+  this.timeout(120_000);
+  const params: ProfileParams = { pipeline: 'orders', workers: 8 };
+  let file: string;
+
+  before(async function () {
+    await extensionApi();
+    if (!ui.available()) this.skip();
+    file = path.join(workspaceRoot(), 'orders-samply-20260101T120000Z.json.gz');
+    fs.writeFileSync(file, smallProfile(params));
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(file, { force: true });
+  });
+
+  it('shows the operators, the timeline and the flame graph of an operator in a range (screenshot: profile)', async () => {
+    const read = await readProfileModel(file);
+    assert.ok(read.ok);
+    const local = read.model;
+    const all = local.threads.map((t) => t.index);
+    // A taller window without the side bar, so the picture holds the three sections.
+    const before = await ui.viewport({ width: 1400, height: 1720 });
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await vscode.commands.executeCommand('feldera.openProfileSummary', vscode.Uri.file(file));
+      await ui.frameText('#operators tbody tr[data-node]', WEBVIEW);
+      // The operator whose work is skewed over the workers, over the second and third steps.
+      const skewed = local
+        .operatorTable({ threads: all, sort: 'skew' })
+        .rows.find((op) => op.spread.skew !== undefined && op.spread.skew > 2);
+      assert.ok(skewed, 'the generator made one operator skewed');
+      await ui.frameClick(`#operators tbody tr[data-node="${skewed.nodeId}"]`, WEBVIEW);
+      const l = await timelineLayout();
+      const tl = local.timeline({ threads: all, buckets: 100 });
+      const steps = tl.spans.filter((s) => s.name === 'step');
+      const lane = l.rows.find((r) => r.kind === 'lane');
+      assert.ok(lane && steps.length >= 3);
+      await ui.frameDrag(
+        '#timeline',
+        { x: xAt(l, steps[1].start) - 4, y: lane.top + lane.height / 2 },
+        { x: xAt(l, steps[2].end) + 4, y: lane.top + lane.height / 2 },
+        WEBVIEW,
+      );
+      const range = await (async () => {
+        await ui.frameText('#range-chip', { ...WEBVIEW, hasText: 'range:' });
+        return chipRange();
+      })();
+      await waitForSamples(
+        local.summarizeSelection({ threads: all, range, operator: skewed.nodeId }).samples,
+        'the operator in the range',
+      );
+      await ui.frameText('#operator-workers tbody tr', WEBVIEW);
+      await ui.frameHover('#header', WEBVIEW);
+      await ui.screenshot('profile');
+    } finally {
+      if (before) await ui.viewport(before);
+      await vscode.commands.executeCommand('workbench.view.explorer');
+    }
+  });
+});
