@@ -362,6 +362,58 @@ describe('Feldera profile: operators, workers and timeline in the Samply Profile
     await waitForSamples(whole.samples, 'the range chip');
   });
 
+  it('keeps the range, operator, sort and filter while the editor is hidden', async () => {
+    // Sort by evaluations, filter, pick an operator, drag a range.
+    await ui.frameClick('#operators th[data-sort="evals"] button', WEBVIEW);
+    await ui.frameFill('#operator-filter', 'z1', WEBVIEW);
+    const z1 = Object.entries(truth.operators).filter(([id, op]) => `${op.name} ${id}`.toLowerCase().includes('z1'));
+    await until(
+      'the filter',
+      async () => (await ui.frameTexts('#operators tbody tr[data-node]', WEBVIEW)).length === z1.length,
+      WAIT_MS,
+    );
+    const [first] = await operatorRows(1);
+    await ui.frameClick(`#operators tbody tr[data-node="${first[1]}"]`, WEBVIEW);
+    await ui.frameText('#operator-chip', { ...WEBVIEW, hasText: first[1] });
+    const l = await timelineLayout();
+    const lane = l.rows.find((r) => r.kind === 'lane');
+    assert.ok(lane);
+    const y = lane.top + lane.height / 2;
+    await ui.frameDrag(
+      '#timeline',
+      { x: l.plotLeft + 0.4 * l.plotWidth, y },
+      { x: l.plotLeft + 0.8 * l.plotWidth, y },
+      WEBVIEW,
+    );
+    await ui.frameText('#range-chip', { ...WEBVIEW, hasText: 'range:' });
+    const range = await chipRange();
+    const samples = local.summarizeSelection({ threads: all, range, operator: first[1] }).samples;
+    await waitForSamples(samples, 'the operator in the range');
+
+    // Another editor in front: the webview is dropped (retainContextWhenHidden is off) and rebuilt when shown.
+    const doc = await vscode.workspace.openTextDocument({ content: 'another editor' });
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await until(
+      'the profile webview to be dropped',
+      async () => !(await ui.frames()).some((f) => f.url.includes(WEBVIEW.frameUrlContains)),
+      WAIT_MS,
+    );
+    await vscode.commands.executeCommand('workbench.action.openPreviousRecentlyUsedEditor');
+    await ui.frameText('#operator-chip', { ...WEBVIEW, hasText: first[1] });
+    assert.deepStrictEqual(await chipRange(), range);
+    await waitForSamples(samples, 'the operator in the range, restored');
+    assert.strictEqual(await ui.frameAttr('#operators th[data-sort="evals"]', 'aria-sort', WEBVIEW), 'descending');
+    await until(
+      'the filter, restored',
+      async () => (await ui.frameTexts('#operators tbody tr[data-node]', WEBVIEW)).length === z1.length,
+      WAIT_MS,
+    );
+    assert.strictEqual(
+      await ui.frameAttr(`#operators tbody tr[data-node="${first[1]}"]`, 'aria-selected', WEBVIEW),
+      'true',
+    );
+  });
+
   it('hovering the timeline tells the span, the thread and the memory under the pointer', async () => {
     const l = await timelineLayout();
     const tl = local.timeline({ threads: all, buckets: 100 });
