@@ -189,6 +189,80 @@ describe('profile reader: fast paths', () => {
       assert.ok(Array.isArray(other.x));
     });
 
+    it('reads a string table as bytes, decoding each string as JSON.parse would, in any pieces', () => {
+      const str = fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'grapheme' }),
+        fc.constantFrom('', 'µs', 'Sum nn2 used 3μs real time, 2μs CPU time', '"quoted"\\', '\u0000\u001f\n'),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(str, { maxLength: 20 }),
+          fc.constantFrom(undefined, 1),
+          fc.array(fc.nat(600), { maxLength: 6 }),
+          (strings, indent, cuts) => {
+            const bytes = Buffer.from(
+              JSON.stringify({ shared: { stringArray: strings }, after: [1, 'x'] }, null, indent),
+            );
+            const v = parseJsonBytes(bytes) as { shared: { stringArray: unknown } };
+            if (strings.length > 0) assert.ok(v.shared.stringArray instanceof ByteStrings);
+            assert.deepStrictEqual(untyped(v), JSON.parse(bytes.toString('utf8')));
+            assert.deepStrictEqual(untyped(parseInPieces(bytes, cuts)), JSON.parse(bytes.toString('utf8')));
+            if (v.shared.stringArray instanceof ByteStrings) {
+              const t = v.shared.stringArray;
+              strings.forEach((x, i) => assert.strictEqual(t.get(i), x));
+              assert.strictEqual(t.get(strings.length), undefined);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+      // Broken UTF-8 and raw bytes: as Buffer.toString + JSON.parse decode them.
+      const raw = Buffer.concat([
+        Buffer.from('{"stringArray":["a'),
+        Buffer.from([0xc3, 0x28, 0xff, 0xe2, 0x82]),
+        Buffer.from('b","\\u00e9","'),
+        Buffer.from([0xce, 0xbc]),
+        Buffer.from('"]}'),
+      ]);
+      assert.deepStrictEqual(untyped(parseJsonBytes(raw)), JSON.parse(raw.toString('utf8')));
+      // Not only strings: a plain array, as JSON.parse gives it; a control character: an error, as for JSON.parse.
+      const mixed = Buffer.from('{"stringArray":["a","b",3,null,"c"]}');
+      assert.deepStrictEqual(parseJsonBytes(mixed), JSON.parse(mixed.toString()));
+      assert.throws(() => parseJsonBytes(Buffer.from('{"stringArray":["a","b\u0001"]}')), JsonBytesError);
+    });
+
+    it('reads decimals inline to the same double as JSON.parse', () => {
+      const decimal = fc
+        .tuple(
+          fc.boolean(),
+          fc.oneof(fc.constant('0'), fc.stringMatching(/^[1-9][0-9]{0,17}$/)),
+          fc.stringMatching(/^[0-9]{1,24}$/),
+        )
+        .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}.${frac}`);
+      fc.assert(
+        fc.property(fc.array(decimal, { minLength: 1, maxLength: 10 }), (xs) => {
+          const text = `{"length":${xs.length},"t":[${xs.join(',')}],"v":${xs[0]}}`;
+          assert.deepStrictEqual(untyped(parseJsonBytes(Buffer.from(text))), JSON.parse(text));
+        }),
+        { numRuns: 2000 },
+      );
+      for (const x of [
+        '0.1',
+        '-0.0',
+        '12345.6783',
+        '0.30000000000000004',
+        '9007199254740993.5',
+        '1.7976931348623157',
+      ]) {
+        assert.strictEqual(
+          Object.is((parseJsonBytes(Buffer.from(`{"x":[${x}]}`)) as { x: Float64Array }).x[0], JSON.parse(x)),
+          true,
+          x,
+        );
+      }
+    });
+
     it('throws where JSON.parse throws, and agrees where it does not', () => {
       const bad = [
         '',

@@ -5,7 +5,12 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { buildProfileModel, readProfileFile, type ProfileModel } from '../../../src/profile';
-import { parseEvalTooltip } from '../../../src/profile/markers';
+import {
+  parseEvalTooltip,
+  scanEvalTooltip,
+  scanEvalTooltipBytes,
+  type TooltipScan,
+} from '../../../src/profile/markers';
 import { felderaSampleProfile, generateProfile, LAYOUT_VERSIONS, type LayoutVersion } from './generate';
 import { fixture } from './helpers';
 
@@ -90,6 +95,41 @@ describe('Feldera markers', () => {
           assert.deepStrictEqual(parseEvalTooltip(text), { name: n, nodeId: id, realUs: real, cpuUs: cpu });
         }),
         { numRuns: 2000 },
+      );
+    });
+
+    it('reads the same on the UTF-8 bytes as on the string', () => {
+      const scan = (): TooltipScan => ({ nameEnd: -2, usedAt: -2, realUs: -1, cpuUs: -1 });
+      const tooltip = fc
+        .tuple(
+          fc.string({ unit: 'grapheme', maxLength: 8 }),
+          fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }),
+          fc.nat(),
+          fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true })),
+          fc.constantFrom('μ', 'µ', 'u', 'm', 'ü'),
+        )
+        .map(([n, id, r, c, mu]) => `${n} ${id} used ${r}${mu}s real time, ${c}${mu}s CPU time`);
+      const text = fc.oneof(tooltip, fc.string({ unit: 'binary', maxLength: 60 }));
+      fc.assert(
+        fc.property(text, fc.nat(8), (s, offset) => {
+          const bytes = Buffer.concat([Buffer.alloc(offset, 0x20), Buffer.from(s), Buffer.from(' x')]);
+          const a = scan();
+          const b = scan();
+          const okString = scanEvalTooltip(s, a);
+          const okBytes = scanEvalTooltipBytes(bytes, offset, bytes.length - 2, b);
+          assert.strictEqual(okBytes, okString);
+          if (!okString) return;
+          assert.deepStrictEqual([b.realUs, b.cpuUs], [a.realUs, a.cpuUs]);
+          // Same parts: the bytes before nameEnd and between it and usedAt decode to the string's parts.
+          const part = (from: number, to: number) => bytes.toString('utf8', from, to);
+          const name = b.nameEnd < 0 ? '' : part(offset, b.nameEnd);
+          const node = part(b.nameEnd < 0 ? offset : b.nameEnd + 1, b.usedAt);
+          assert.deepStrictEqual(
+            [name, node],
+            [a.nameEnd < 0 ? '' : s.slice(0, a.nameEnd), s.slice(a.nameEnd + 1, a.usedAt)],
+          );
+        }),
+        { numRuns: 3000 },
       );
     });
 
