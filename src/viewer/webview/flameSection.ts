@@ -19,7 +19,7 @@ let stackWeight = 0;
 /** Set by the functions section: a node of the graph was activated. */
 let onSelectFunction: (func: number) => void = () => undefined;
 
-export const flame = new FlameGraph(
+const flame = new FlameGraph(
   el<HTMLCanvasElement>('flame-graph'),
   el('flame-container'),
   el('flame-tooltip'),

@@ -65,11 +65,6 @@ export function requestSummary(delayMs = 120): void {
   summaryChannel.request(delayMs);
 }
 
-/** The weight of the summary's stacks (the flame graph's root), for percentages. */
-export function stackWeight(): number {
-  return summary?.stackWeight ?? 0;
-}
-
 function summaryLine(s: SelectionSummary): string {
   const m = profile.meta;
   const unit = weightUnit(m?.weightType ?? 'samples');

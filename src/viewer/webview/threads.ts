@@ -43,7 +43,7 @@ const statsChannel = new Channel(
 );
 
 /** The thread list as of the current range and operator. */
-export function threadFigures(): ThreadInfo[] {
+function threadFigures(): ThreadInfo[] {
   return stats ?? profile.threads;
 }
 
