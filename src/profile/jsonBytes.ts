@@ -74,7 +74,8 @@ export const NON_ASCII = 2;
  * `get(i)` decodes it exactly as JSON.parse of the text would (and keeps it for the next time).
  */
 export class ByteStrings {
-  private readonly decoded = new Map<number, string>();
+  /** Strings decoded so far (made when first asked for). */
+  private decoded: (string | undefined)[] | undefined;
 
   constructor(
     readonly bytes: Buffer,
@@ -89,10 +90,11 @@ export class ByteStrings {
 
   get(i: number): string | undefined {
     if (!(i >= 0 && i < this.start.length)) return undefined;
-    let s = this.decoded.get(i);
+    const decoded = (this.decoded ??= new Array<string | undefined>(this.start.length));
+    let s = decoded[i];
     if (s === undefined) {
       s = this.decode(i);
-      this.decoded.set(i, s);
+      decoded[i] = s;
     }
     return s;
   }

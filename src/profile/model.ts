@@ -69,7 +69,8 @@ interface ThreadWeights {
  * every weight is 1; `cpu` is threadCPUDelta (NaN where unknown, which counts as on-CPU), undefined when absent.
  */
 interface ThreadSamples {
-  time: Float64Array;
+  /** ms; an Int32Array when the profile's times are whole ms. */
+  time: Float64Array | Int32Array;
   node: Int32Array;
   weight: Int32Array | Float64Array | undefined;
   cpu: Int32Array | Float64Array | undefined;
@@ -783,63 +784,30 @@ function readThread(t: Json, ti: number, root: Root, resolver: StackResolver, sc
   const n = tableLength(samplesJson, stackCol, `${where} samples`);
   const stackMap = n > 0 ? resolver.stackMap(t, where) : new Int32Array(0);
   const cpuCol = optColumn(samplesJson, 'threadCPUDelta');
+  const times = sampleTimes(samplesJson, n, root.interval);
   const samples: ThreadSamples = {
-    time: sampleTimes(samplesJson, n, root.interval),
+    time: times.time,
     // The parsed columns become the model's where they are typed arrays already (no copy).
     node: stackCol instanceof Int32Array ? stackCol.subarray(0, n) : new Int32Array(n),
     weight: ownColumn(optColumn(samplesJson, 'weight'), n, 1),
     cpu: cpuCol ? ownColumn(cpuCol, n, NaN) : undefined,
   };
-  const { node, weight: weightCol, cpu } = samples;
+  const { node, cpu } = samples;
 
+  // An Int32Array stack column (the usual) is resolved while summing; any other first, on its own.
+  const inline = stackCol instanceof Int32Array;
+  if (!inline) resolveNodes(stackCol, n, stackMap, node, where);
   scratch.fit(resolver.callNodes.count);
-  const { stamp, all, cpu: accCpu, touched } = scratch;
-  const tick = ti + 1;
-  let touchedCount = 0;
-  let weight = 0;
-  let cpuWeight = 0;
-  let cpuSamples = 0;
-  let cpuSum = 0;
-  let unitWeights = true;
-  const stackCount = stackMap.length;
-  for (let i = 0; i < n; i++) {
-    const w = weightCol ? weightCol[i] : 1;
-    if (w !== 1) unitWeights = false;
-    const c = cpu ? cpu[i] : NaN;
-    // An unknown delta (often the first sample's) keeps the sample in CPU-only mode.
-    const onCpu = c !== 0;
-    weight += w;
-    if (onCpu) {
-      cpuWeight += w;
-      cpuSamples++;
-    }
-    if (c === c) cpuSum += c;
-    const s = stackCol[i];
-    // Typed columns (see jsonBytes.ts) hold NaN where the JSON had null: an empty sample.
-    if (s === null || s === undefined || (s as number) < 0 || s !== s) {
-      node[i] = -1;
-      continue;
-    }
-    if (!(s < stackCount)) fail(`In ${where}, sample ${i} refers to stack ${shown(s)}, which does not exist.`);
-    const cn = stackMap[s];
-    node[i] = cn;
-    if (stamp[cn] !== tick) {
-      stamp[cn] = tick;
-      touched[touchedCount++] = cn;
-      all[cn] = 0;
-      accCpu[cn] = 0;
-    }
-    all[cn] += w;
-    if (onCpu) accCpu[cn] += w;
-  }
+  const sums = sumThread(samples, scratch, ti + 1, inline ? stackMap : undefined, where);
+  const { weight, cpuWeight, cpuSamples, cpuSum, unitWeights } = sums;
   if (unitWeights) samples.weight = undefined;
-  sortByTime(samples);
+  if (!times.sorted) sortByTime(samples);
 
-  const nodes = touched.slice(0, touchedCount).sort();
+  const nodes = scratch.touched.slice(0, sums.touched).sort();
   const weights: ThreadWeights = {
     nodes,
-    all: Float64Array.from(nodes, (cn) => all[cn]),
-    cpu: Float64Array.from(nodes, (cn) => accCpu[cn]),
+    all: Float64Array.from(nodes, (cn) => scratch.all[cn]),
+    cpu: Float64Array.from(nodes, (cn) => scratch.cpu[cn]),
   };
   const info: ThreadInfo = {
     index: ti,
@@ -869,14 +837,96 @@ function readThread(t: Json, ti: number, root: Root, resolver: StackResolver, sc
 }
 
 /**
- * Sample times in ms: the `time` column (v44–49), or the running sum of `timeDeltas` (v50+), summed in place when it
- * is a Float64Array already. A missing time repeats the one before; without either column, sample i is at i × interval.
+ * Each sample's call node (-1 for an empty stack), into `node`, for a stack column that is not an Int32Array (typed
+ * columns hold NaN where the JSON had null; JSON.parse's arrays hold null).
  */
-function sampleTimes(samples: Json, n: number, interval: number): Float64Array {
+function resolveNodes(stackCol: NumColumn, n: number, stackMap: Int32Array, node: Int32Array, where: string): void {
+  const count = stackMap.length;
+  for (let i = 0; i < n; i++) {
+    const s = stackCol[i];
+    if (s === null || s === undefined || s < 0 || s !== s) node[i] = -1;
+    else if (s < count) node[i] = stackMap[s];
+    else fail(`In ${where}, sample ${i} refers to stack ${shown(s)}, which does not exist.`);
+  }
+}
+
+/**
+ * A thread's totals, and its weight per call node (all samples, on-CPU ones) into the scratch space: `touched` lists
+ * the nodes, `stamp` marks them with this thread's `tick`. With `stackMap`, `node` still holds stack indexes (the
+ * parsed Int32Array column, which has no null): each becomes its call node on the way.
+ */
+function sumThread(
+  samples: ThreadSamples,
+  scratch: NodeScratch,
+  tick: number,
+  stackMap: Int32Array | undefined,
+  where: string,
+): { weight: number; cpuWeight: number; cpuSamples: number; cpuSum: number; unitWeights: boolean; touched: number } {
+  const { node, weight: weightCol, cpu } = samples;
+  const { stamp, all, cpu: accCpu, touched } = scratch;
+  const n = node.length;
+  const stackCount = stackMap ? stackMap.length : 0;
+  let touchedCount = 0;
+  let weight = 0;
+  let cpuWeight = 0;
+  let cpuSamples = 0;
+  let cpuSum = 0;
+  let unitWeights = true;
+  for (let i = 0; i < n; i++) {
+    const w = weightCol ? weightCol[i] : 1;
+    if (w !== 1) unitWeights = false;
+    // An unknown delta (NaN: often the first sample's) keeps the sample in CPU-only mode.
+    const c = cpu ? cpu[i] : NaN;
+    const onCpu = c !== 0;
+    weight += w;
+    if (onCpu) {
+      cpuWeight += w;
+      cpuSamples++;
+    }
+    if (c === c) cpuSum += c;
+    let cn = node[i];
+    if (cn < 0) {
+      node[i] = -1;
+      continue;
+    }
+    if (stackMap) {
+      if (cn >= stackCount) fail(`In ${where}, sample ${i} refers to stack ${cn}, which does not exist.`);
+      cn = stackMap[cn];
+      node[i] = cn;
+    }
+    if (stamp[cn] !== tick) {
+      stamp[cn] = tick;
+      touched[touchedCount++] = cn;
+      all[cn] = 0;
+      accCpu[cn] = 0;
+    }
+    all[cn] += w;
+    if (onCpu) accCpu[cn] += w;
+  }
+  return { weight, cpuWeight, cpuSamples, cpuSum, unitWeights, touched: touchedCount };
+}
+
+/**
+ * Sample times in ms: the `time` column (v44–49), or the running sum of `timeDeltas` (v50+), summed in place when it
+ * is a Float64Array already (or an Int32Array, whole ms, while the sums fit). A missing time repeats the one before;
+ * without either column, sample i is at i × interval. `sorted`: no time is before the one before it.
+ */
+function sampleTimes(samples: Json, n: number, interval: number): { time: Float64Array | Int32Array; sorted: boolean } {
   const timeCol = optColumn(samples, 'time') as NumColumn | undefined;
   const deltaCol = timeCol ? undefined : (optColumn(samples, 'timeDeltas') as NumColumn | undefined);
   const src = timeCol ?? deltaCol;
-  if (!src) return Float64Array.from({ length: n }, (_, i) => i * interval);
+  if (!src) return { time: Float64Array.from({ length: n }, (_, i) => i * interval), sorted: true };
+  let sorted = true;
+  if (src instanceof Int32Array && (timeCol || intSumFits(src, n))) {
+    const out = src.subarray(0, n);
+    for (let i = 1; i < n; i++) {
+      if (deltaCol) {
+        if (out[i] < 0) sorted = false;
+        out[i] += out[i - 1];
+      } else if (out[i] < out[i - 1]) sorted = false;
+    }
+    return { time: out, sorted };
+  }
   const out = src instanceof Float64Array ? src.subarray(0, n) : new Float64Array(n);
   let t = 0;
   for (let i = 0; i < n; i++) {
@@ -884,9 +934,20 @@ function sampleTimes(samples: Json, n: number, interval: number): Float64Array {
     const x = typeof v === 'number' && v === v ? v : undefined;
     if (deltaCol) t += x ?? 0;
     else if (x !== undefined) t = x;
+    if (i > 0 && t < out[i - 1]) sorted = false;
     out[i] = t;
   }
-  return out;
+  return { time: out, sorted };
+}
+
+/** Whether the running sum of the first n values stays an int32. */
+function intSumFits(a: Int32Array, n: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += a[i];
+    if (sum > 0x7fffffff || sum < -0x80000000) return false;
+  }
+  return true;
 }
 
 /**
@@ -904,12 +965,9 @@ function ownColumn(c: Column | undefined, n: number, missing: number): Int32Arra
   return out;
 }
 
-/** Puts a thread's samples in time order (stable), if they are not: ranges find samples by binary search. */
+/** Puts a thread's samples in time order (stable): ranges find samples by binary search. */
 function sortByTime(s: ThreadSamples): void {
   const { time } = s;
-  let sorted = true;
-  for (let i = 1; i < time.length && sorted; i++) if (time[i] < time[i - 1]) sorted = false;
-  if (sorted) return;
   const order = Array.from({ length: time.length }, (_, i) => i).sort((a, b) => time[a] - time[b] || a - b);
   const permute = <T extends Int32Array | Float64Array>(a: T): T => {
     const copy = a.slice();

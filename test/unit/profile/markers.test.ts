@@ -365,6 +365,28 @@ describe('Feldera markers', () => {
       assert.deepStrictEqual(evals({ start: 2, end: 4 }), [['n1', 0, 1]]);
     });
 
+    it('samples out of time order are put in order (ranges still find them), in every layout', () => {
+      for (const version of LAYOUT_VERSIONS) {
+        const p = felderaSampleProfile();
+        const w = p.threads[1];
+        w.stacks = [[0], [1]];
+        // Times 5, 1, 3 (v49 writes them as they are; later layouts as deltas, one of them negative).
+        w.samples = {
+          stack: Int32Array.from([0, 1, 0]),
+          time: Float64Array.from([5, 1, 3]),
+          weight: Float64Array.from([1, 2, 4]),
+        };
+        w.markers = [];
+        const r = buildProfileModel(generateProfile(p, version));
+        assert.ok(r.ok);
+        const weight = (start: number, end: number) =>
+          r.model.summarizeSelection({ threads: [1], range: { start, end } }).weight;
+        assert.deepStrictEqual([weight(0, 2), weight(2, 4), weight(4, 6), weight(0, 6)], [2, 4, 1, 7], `v${version}`);
+        const lane = r.model.timeline({ threads: [1], buckets: 3, window: { start: 0, end: 6 } }).lanes[0];
+        assert.deepStrictEqual(lane.weight, [2, 4, 1]);
+      }
+    });
+
     it('the operator table sorts, filters and limits', () => {
       const names = (q: Parameters<ProfileModel['operatorTable']>[0]) => m.operatorTable(q).rows.map((r) => r.nodeId);
       assert.deepStrictEqual(names({ sort: 'selfCpu' }), ['nn1', 'nn3', 'nn2', 'nn3_n1']);
