@@ -53,6 +53,22 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
   <button id="open-samply" type="button" data-testid="open-with-samply">Open with samply</button>
 </div>
 
+<section id="timeline-section" class="panel timeline-section" aria-labelledby="timeline-heading" data-testid="timeline-section" hidden>
+  <div class="panel-head">
+    <h2 id="timeline-heading">Timeline</h2>
+    <span id="timeline-info" class="muted"></span>
+    <span id="markers-note" class="muted markers-note" data-testid="markers-note" hidden></span>
+  </div>
+  <div id="timeline-container" class="timeline-container">
+    <canvas id="timeline" class="timeline" data-testid="timeline" tabindex="0" role="application"
+      aria-roledescription="timeline" aria-describedby="timeline-hint"
+      aria-label="Timeline: when each selected thread was busy, the pipeline's steps, transactions and checkpoints, and its memory."></canvas>
+    <div id="timeline-tooltip" class="tooltip" role="tooltip" data-testid="timeline-tooltip" hidden></div>
+  </div>
+  <div id="timeline-status" class="visually-hidden" role="status" aria-live="polite"></div>
+  <p id="timeline-hint" class="hint muted">Drag across the timeline to show only that time range. Keyboard: ←/→ move the cursor (PageUp/PageDown further, Home/End to the ends), Shift+←/→ extend a range from it, Enter shows that range, Escape clears it.</p>
+</section>
+
 <main id="main" class="main" hidden>
   <aside id="threads-panel" class="panel threads-panel" aria-label="Threads">
     <div class="panel-head">
@@ -70,7 +86,48 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
   </aside>
 
   <section id="content" class="content" aria-label="Summary">
-    <div id="selection-info" class="selection-info" role="status" aria-live="polite" data-testid="selection-info"></div>
+    <div class="selection-bar">
+      <div id="selection-info" class="selection-info" role="status" aria-live="polite" data-testid="selection-info"></div>
+      <div class="chips">
+        <button id="range-chip" class="chip" type="button" data-testid="range-chip" hidden></button>
+        <button id="operator-chip" class="chip" type="button" data-testid="operator-chip" hidden></button>
+      </div>
+    </div>
+
+    <section id="operators-section" class="panel operators-section" aria-labelledby="operators-heading" data-testid="operators-section" hidden>
+      <div class="panel-head operators-toolbar">
+        <h2 id="operators-heading">Operators</h2>
+        <span id="operator-count" class="muted" role="status" aria-live="polite"></span>
+        <input id="operator-filter" class="filter" type="search" placeholder="Filter operators by name or node id" aria-label="Filter operators by name or node id" data-testid="operator-filter">
+      </div>
+      <div class="table-scroll">
+        <table id="operators" class="fn-table op-table" data-testid="operators" aria-labelledby="operators-heading" aria-describedby="operators-hint">
+          <thead><tr>
+            <th scope="col" data-sort="name"><button type="button" class="sort">Operator</button></th>
+            <th scope="col" class="node" data-sort="nodeId"><button type="button" class="sort">Node</button></th>
+            <th scope="col" class="num" data-sort="cpu" title="CPU time of its evaluations (from Feldera's markers), nested operators included"><button type="button" class="sort">CPU</button></th>
+            <th scope="col" class="num" data-sort="real" title="Real (wall-clock) time of its evaluations"><button type="button" class="sort">Real</button></th>
+            <th scope="col" class="num" data-sort="evals" title="Number of evaluations"><button type="button" class="sort">Evals</button></th>
+            <th scope="col" class="num" data-sort="share" title="Its own CPU (without nested operators) of all operators' CPU"><button type="button" class="sort">Share</button></th>
+            <th scope="col" class="num" title="CPU on the worker that ran it least">Min</th>
+            <th scope="col" class="num" title="CPU on the median worker">Median</th>
+            <th scope="col" class="num" data-sort="maxWorker" title="CPU on the worker that ran it most"><button type="button" class="sort">Max</button></th>
+            <th scope="col" class="num" data-sort="skew" title="Max ÷ Median: how unevenly the workers share it"><button type="button" class="sort">Skew</button></th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p id="operators-hint" class="hint muted">Min, Median, Max: the operator's CPU per worker. Click a column heading (or Enter on it) to sort; ↑/↓ move between operators, Enter or a click shows the functions it ran.</p>
+      <div id="operator-details" class="operator-details" data-testid="operator-details" hidden>
+        <h3 id="operator-details-heading"></h3>
+        <div class="table-scroll short">
+          <table id="operator-workers" class="fn-table" data-testid="operator-workers" aria-labelledby="operator-details-heading">
+            <thead><tr><th scope="col">Worker</th><th scope="col" class="num">CPU</th><th scope="col" class="num">Self CPU</th><th scope="col" class="num">Real</th><th scope="col" class="num">Evals</th><th scope="col" class="bar-col"><span class="visually-hidden">Share of the operator's CPU</span></th></tr></thead>
+            <tbody></tbody>
+          </table>
+        </div>
+      </div>
+    </section>
     <div class="tables">
       <section class="panel" aria-labelledby="top-self-heading">
         <h2 id="top-self-heading">Top functions by self</h2>
@@ -131,7 +188,7 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
       <div id="flame-container" class="flame-container">
         <canvas id="flame-graph" class="flame-graph" data-testid="flame-graph" tabindex="0" role="img"
           aria-roledescription="flame graph" aria-label="Flame graph. Arrow keys move between functions, Enter zooms in, Escape resets the zoom."></canvas>
-        <div id="flame-tooltip" class="flame-tooltip" role="tooltip" hidden></div>
+        <div id="flame-tooltip" class="tooltip flame-tooltip" role="tooltip" hidden></div>
       </div>
       <div id="flame-status" class="visually-hidden" role="status" aria-live="polite"></div>
       <p id="flame-note" class="hint muted"></p>

@@ -97,7 +97,8 @@ export class ProfileDocument implements vscode.CustomDocument {
       const samples = profile.threads.reduce((a, t) => a + t.samples, 0);
       this.log?.info(
         `Profile summary: ${this.uri.fsPath} — format v${profile.meta.version}, ${profile.threads.length} threads, ` +
-          `${samples} samples, ${profile.functionCount} functions, ${profile.callNodeCount} call nodes, read in ${loadMs} ms`,
+          `${samples} samples, ${profile.functionCount} functions, ${profile.callNodeCount} call nodes${felderaLog(profile)}, ` +
+          `read in ${loadMs} ms`,
       );
       this.set({ phase: 'ready', profile, loadMs });
     } else {
@@ -105,4 +106,18 @@ export class ProfileDocument implements vscode.CustomDocument {
       this.set({ phase: 'error', error: result.error });
     }
   }
+}
+
+/** What the log says about Feldera's markers: operators and evaluations, and markers left out. */
+function felderaLog(profile: ProfileHandle): string {
+  const f = profile.feldera;
+  const parts: string[] = [];
+  if (f.hasOperators) parts.push(`${f.operatorCount} operators, ${f.evals} evaluations on ${f.workers.length} workers`);
+  if (f.markers.notUnderstood > 0) {
+    const why = Object.entries(f.markers.skipped)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    parts.push(`${f.markers.notUnderstood} markers not understood (${why})`);
+  }
+  return parts.map((p) => `, ${p}`).join('');
 }

@@ -1,10 +1,11 @@
 // The "Samply Profile" custom editor: a read-only view of a samply profile. The document reads and
-// aggregates the file in a worker thread; each editor's webview asks for summaries of a thread selection
-// (answered by that worker) and renders them.
+// aggregates the file in a worker thread; each editor's webview asks for summaries of a selection (threads, time
+// range, operator), the operator table and the binned timeline, answered by that worker, and renders them.
 import vscode = require('vscode');
 import { ProfileDocument, type LoadState, type ViewerLog } from './profileDocument';
 import { viewerHtml, webviewRoots } from './html';
-import { parseWebviewMessage, TOP_N, type HostMessage, type WebviewMessage } from './protocol';
+import type { ProfileHandle } from '../profile/offThread';
+import { parseWebviewMessage, TOP_N, type AnswerType, type HostMessage, type WebviewMessage } from './protocol';
 
 export const PROFILE_VIEW_TYPE = 'feldera.samplyProfile';
 
@@ -81,7 +82,11 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     panel.onDidDispose(() => subscriptions.forEach((d) => d.dispose()));
   }
 
-  private async handle(document: ProfileDocument, m: WebviewMessage, post: (m: HostMessage) => void): Promise<void> {
+  private async handle(
+    document: ProfileDocument,
+    m: Exclude<WebviewMessage, { type: 'ready' }>,
+    post: (m: HostMessage) => void,
+  ): Promise<void> {
     if (m.type === 'openWithSamply') {
       vscode.commands.executeCommand('feldera.openWithSamply', document.uri).then(undefined, (e: unknown) => {
         const detail = e instanceof Error ? e.message : String(e);
@@ -93,17 +98,62 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     const state = document.state;
     if (state.phase !== 'ready') return;
     try {
-      if (m.type === 'select') {
-        const summary = await state.profile.summarizeSelection({ threads: m.threads, cpuOnly: m.cpuOnly, topN: TOP_N });
-        post({ type: 'summary', requestId: m.requestId, summary });
-      } else if (m.type === 'details') {
-        const details = await state.profile.functionDetails(m.func, { threads: m.threads, cpuOnly: m.cpuOnly });
-        post({ type: 'details', requestId: m.requestId, details: details ?? null });
-      }
+      post(await answer(state.profile, m));
     } catch (e) {
-      // A bug in a summary (or the profile closed meanwhile) must not leave the panel blank: say so in the log,
-      // keep the last view.
-      this.log?.error(`Profile viewer: ${m.type} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      // A bug in a summary (or the profile closed meanwhile) must not leave the panel waiting: say so in the log and
+      // to the webview, which keeps its last view.
+      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      this.log?.error(`Profile viewer: ${m.type} failed: ${detail}`);
+      post({
+        type: 'failed',
+        answer: ANSWER_TYPE[m.type],
+        requestId: m.requestId,
+        message: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+}
+
+type Request = Exclude<WebviewMessage, { type: 'ready' | 'openWithSamply' }>;
+
+const ANSWER_TYPE: Record<Request['type'], AnswerType> = {
+  select: 'summary',
+  details: 'details',
+  threadStats: 'threadStats',
+  operators: 'operators',
+  operatorDetails: 'operatorDetails',
+  timeline: 'timeline',
+};
+
+/** Asks the profile's worker what the webview asked for. */
+async function answer(profile: ProfileHandle, m: Request): Promise<HostMessage> {
+  const { requestId } = m;
+  switch (m.type) {
+    case 'select': {
+      const opts = { threads: m.threads, cpuOnly: m.cpuOnly, range: m.range, operator: m.operator, topN: TOP_N };
+      return { type: 'summary', requestId, summary: await profile.summarizeSelection(opts) };
+    }
+    case 'details': {
+      const opts = { threads: m.threads, cpuOnly: m.cpuOnly, range: m.range, operator: m.operator };
+      return { type: 'details', requestId, details: (await profile.functionDetails(m.func, opts)) ?? null };
+    }
+    case 'threadStats':
+      return {
+        type: 'threadStats',
+        requestId,
+        threads: await profile.threadStats({ range: m.range, operator: m.operator }),
+      };
+    case 'operators': {
+      const { type: _type, requestId: _id, ...query } = m;
+      return { type: 'operators', requestId, table: await profile.operators(query) };
+    }
+    case 'operatorDetails': {
+      const details = await profile.operatorDetails(m.nodeId, { threads: m.threads, range: m.range });
+      return { type: 'operatorDetails', requestId, details: details ?? null };
+    }
+    case 'timeline': {
+      const { type: _type, requestId: _id, ...query } = m;
+      return { type: 'timeline', requestId, timeline: await profile.timeline(query) };
     }
   }
 }

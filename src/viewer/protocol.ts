@@ -47,7 +47,15 @@ export type HostMessage =
   /** Answer to `operatorDetails`; null when the node id is unknown. */
   | { type: 'operatorDetails'; requestId: number; details: OperatorDetails | null }
   /** Answer to `timeline`. */
-  | { type: 'timeline'; requestId: number; timeline: Timeline };
+  | { type: 'timeline'; requestId: number; timeline: Timeline }
+  /**
+   * A request could not be answered (a bug in a summary, or the profile was closed): `answer` is the type its answer
+   * would have had. The webview keeps its last view and may ask again.
+   */
+  | { type: 'failed'; answer: AnswerType; requestId: number; message: string };
+
+/** The `type` of the host's answers to requests. */
+export type AnswerType = 'summary' | 'details' | 'threadStats' | 'operators' | 'operatorDetails' | 'timeline';
 
 /** Webview → host. `range` is [start, end) in profile ms (meta.timeRange's clock); `operator` a node id. */
 export type WebviewMessage =

@@ -14,6 +14,8 @@ export interface PwLocator {
   inputValue(options?: { timeout?: number }): Promise<string>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
+  /** The element's box in the page's viewport (CSS px), null when it is not visible. */
+  boundingBox(options?: { timeout?: number }): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
 
 export interface PwFrame {
@@ -44,7 +46,14 @@ export interface PwPage extends PwFrame {
   reload(options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<unknown>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  viewportSize(): { width: number; height: number } | null;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
+  mouse: {
+    move(x: number, y: number, options?: { steps?: number }): Promise<void>;
+    down(): Promise<void>;
+    up(): Promise<void>;
+  };
   on(event: 'console', listener: (message: PwConsoleMessage) => void): void;
   on(event: 'pageerror', listener: (error: Error) => void): void;
   on(event: 'crash' | 'close', listener: () => void): void;

@@ -84,6 +84,11 @@ export const ui = {
     return (await call<{ path: string }>('screenshot', { name, ...opts })).path;
   },
 
+  /** Resizes the browser's viewport; returns the size it had, to restore it. */
+  async viewport(size: { width: number; height: number }): Promise<{ width: number; height: number } | null> {
+    return (await call<{ before: { width: number; height: number } | null }>('viewport', size)).before;
+  },
+
   /** innerText of the first visible element matching `selector`, waiting for it to appear. */
   async text(selector: string, opts: TextOptions = {}): Promise<string> {
     return (await call<{ text: string }>('text', { selector, ...opts })).text;
@@ -156,6 +161,19 @@ export const ui = {
   async frameHover(selector: string, opts: FrameTextOptions & { at?: { x: number; y: number } } = {}): Promise<void> {
     const { at, ...rest } = opts;
     await call('frameHover', { selector, ...rest, ...(at ?? {}) });
+  },
+
+  /**
+   * Drags the mouse over an element inside a frame (a canvas): press at `from`, `steps` moves to `to`, release.
+   * Points are from the element's top left, in CSS px.
+   */
+  async frameDrag(
+    selector: string,
+    from: { x: number; y: number },
+    to: { x: number; y: number },
+    opts: FrameTextOptions & { steps?: number } = {},
+  ): Promise<void> {
+    await call('frameDrag', { selector, from, to, ...opts });
   },
 
   /** An attribute of an element inside a frame: its value, '' for a bare one (`disabled`), null when absent. */

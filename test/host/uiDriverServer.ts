@@ -102,6 +102,15 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       await pageOf().screenshot({ path: file, fullPage: body.fullPage === true, timeout: timeoutOf(body) });
       return { path: file };
     },
+    /** Resizes the browser's viewport (a taller window for a screenshot); answers the size it had before. */
+    async viewport(body) {
+      const page = pageOf();
+      const before = page.viewportSize();
+      if (typeof body.width !== 'number' || typeof body.height !== 'number')
+        throw new Error('width and height are required');
+      await page.setViewportSize({ width: body.width, height: body.height });
+      return { before };
+    },
     async text(body) {
       const locator = match(pageOf(), str(body, 'selector'), str(body, 'hasText', false));
       await locator.first().waitFor({ state: 'visible', timeout: timeoutOf(body) });
@@ -170,6 +179,28 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
       const { frame, locator } = await inFrames(body);
       const position = typeof body.x === 'number' && typeof body.y === 'number' ? { x: body.x, y: body.y } : undefined;
       await locator.first().hover({ timeout: timeoutOf(body), position });
+      return { ok: true, frameUrl: frame.url() };
+    },
+    /**
+     * Drags with the mouse over an element inside a frame: presses at `from`, moves to `to` in `steps` pointer moves,
+     * releases (points from the element's top left, CSS px), as a hand would.
+     */
+    async frameDrag(body) {
+      const { frame, locator } = await inFrames(body);
+      const point = (key: string) => {
+        const p = body[key] as { x?: unknown; y?: unknown } | undefined;
+        if (typeof p?.x !== 'number' || typeof p?.y !== 'number') throw new Error(`"${key}" ({ x, y }) is required`);
+        return { x: p.x, y: p.y };
+      };
+      const from = point('from');
+      const to = point('to');
+      const box = await locator.first().boundingBox({ timeout: timeoutOf(body) });
+      if (!box) throw new Error(`"${str(body, 'selector')}" is not visible`);
+      const { mouse } = pageOf();
+      await mouse.move(box.x + from.x, box.y + from.y);
+      await mouse.down();
+      await mouse.move(box.x + to.x, box.y + to.y, { steps: typeof body.steps === 'number' ? body.steps : 12 });
+      await mouse.up();
       return { ok: true, frameUrl: frame.url() };
     },
     /** An attribute of the first matching element inside a frame (null when it has none). */

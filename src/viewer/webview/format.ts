@@ -49,3 +49,40 @@ export function hashString(s: string): number {
   }
   return h >>> 0;
 }
+
+/** A duration given in µs (operator CPU and real time): `850 µs`, `4.25 ms`, `12.3 ms`, `1.21 s`. */
+export function formatMicros(us: number): string {
+  if (!Number.isFinite(us) || us <= 0) return '0 µs';
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
+/** A point on the profile's clock (ms): `245.3 ms`, `1.086 s`. */
+export function formatTime(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  const a = Math.abs(ms);
+  if (a < 1000) return `${decimal.format(ms)} ms`;
+  return `${(ms / 1000).toFixed(a < 100_000 ? 3 : 1)} s`;
+}
+
+/** A memory size: `512 KiB`, `529 MiB`, `1.25 GiB`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–';
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0
+    ? `${Math.round(v)} bytes`
+    : `${Math.abs(v) < 10 ? v.toFixed(2) : Math.abs(v) < 100 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+/** Max ÷ median of a worker spread: `3.40×`; `–` when there is no median. */
+export function formatSkew(skew: number | undefined): string {
+  return skew === undefined || !Number.isFinite(skew) ? '–' : `${skew.toFixed(2)}×`;
+}
