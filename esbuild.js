@@ -59,6 +59,15 @@ const targets = [
     platform: 'node',
     target: 'node20',
   },
+  {
+    // Comparisons read their profiles in parallel worker threads (src/profile/compareOffThread.ts).
+    ...common,
+    entryPoints: ['src/profile/compareWorker.ts'],
+    outfile: 'dist/compareWorker.js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+  },
 ];
 
 // The profile viewer's webview script, if present, is bundled for the browser.

@@ -1,0 +1,850 @@
+// Comparing samply profiles: a baseline A against a profile B (before and after a change, or one host against the
+// others). Works on extracts — what a comparison needs of a profile, taken from its model where the model lives (a
+// worker thread, see compareWorker.ts) — so only small plain data travels. Nothing here reads files or knows vscode.
+//
+// Shares are of each side's own total weight (a 30 s and a 60 s profile compare fairly); a change is in percentage
+// points (B's share − A's share, × 100). Functions and call paths are matched by name (and library), never by id:
+// ids follow table order and differ between profiles.
+//
+// How a change is classified (CHANGE_THRESHOLDS; the same rule for functions and flame-graph nodes, and symmetric, so
+// swapping A and B turns grew into shrank and new into gone):
+//   new    absent from A (share 0), present in B;       gone   present in A, absent from B;
+//   grew / shrank  the change is at least 0.1 points, at least 5% of the larger share, and at least 2 standard errors
+//                  of the difference of two sampled proportions (√(a(1−a)/nA + b(1−b)/nB), n = sample counts), so
+//                  sampling noise of a short profile is not called a change;
+//   same   anything smaller.
+//
+// TODO(#12 operators): when the profile model has Feldera operators (E1's API on ProfileModel: per-operator CPU per
+// worker), ProfileExtract gets `operators` (per operator: name, node id, CPU per worker) in extractProfile, and
+// Comparison gets `operators: OperatorChange[]` (share in A and B, change, per-worker spread in each) built next to
+// the function rows in compareSides, and HostsView gets the operator × host table in hostsView. The seams are marked
+// `TODO(#12 operators)` below.
+import type { ProfileModel } from './model';
+import type { FlameTree, FunctionInfo, ProfileMeta, ThreadInfo } from './types';
+
+export type ChangeClass = 'grew' | 'shrank' | 'same' | 'new' | 'gone';
+
+export const CHANGE_THRESHOLDS = {
+  /** Smallest change called a change, in percentage points. */
+  minPoints: 0.1,
+  /** … and as a fraction of the larger of the two shares. */
+  minRelative: 0.05,
+  /** … and in standard errors of the difference (sampling noise). */
+  noiseSigmas: 2,
+} as const;
+
+/** The flame graph shows calls of at least this fraction of the weight, at most this many (as the profile viewer). */
+export const DISPLAY_MIN_FRACTION = 0.001;
+export const DISPLAY_MAX_NODES = 20000;
+/**
+ * An extract keeps calls of at least this fraction, at most this many: far below what is shown, so that a shown call
+ * finds its counterpart on the other side. When a side had to be cut (`CallTree.pruned`), a call missing there is
+ * only known to be lighter than its `minValue`: it is then never called new or gone (`DiffTree.bound`).
+ */
+export const EXTRACT_MIN_FRACTION = 0.00001;
+export const EXTRACT_MAX_NODES = 200000;
+/** Function rows sent with a comparison; the rest are reached by filtering (compareFunctions). */
+export const FUNCTION_ROWS = 500;
+/** Entries of the verdict. */
+export const VERDICT_CHANGES = 5;
+
+/** A call tree merged by function, in depth-first preorder, children heaviest first (as FlameTree, typed). */
+export interface CallTree {
+  func: Int32Array;
+  parent: Int32Array;
+  value: Float64Array;
+  self: Float64Array;
+  /** Calls lighter than this were left out (0 when none was). */
+  minValue: number;
+  pruned: boolean;
+}
+
+/** One selection mode (all samples, or on-CPU samples only) of an extract. */
+export interface ModeExtract {
+  samples: number;
+  weight: number;
+  stackWeight: number;
+  /** Indexed by the extract's function ids. */
+  self: Float64Array;
+  total: Float64Array;
+  tree: CallTree;
+}
+
+/** What a comparison needs of one profile. Plain data with typed arrays: it is transferred between threads. */
+export interface ProfileExtract {
+  fileName: string;
+  meta: ProfileMeta;
+  threads: ThreadInfo[];
+  /** The functions with any weight; `id` is the index. */
+  funcs: FunctionInfo[];
+  all: ModeExtract;
+  /** Present when the profile has threadCPUDelta (so off-CPU samples can be told apart). */
+  cpu?: ModeExtract;
+  // TODO(#12 operators): operators?: per operator { name, nodeId, cpuMsByWorker } from E1's model API.
+}
+
+/** A comparison side: one profile, or several merged (the other hosts of a collection). */
+export interface Side {
+  label: string;
+  files: string[];
+  metas: ProfileMeta[];
+  threads: ThreadInfo[];
+  funcs: FunctionInfo[];
+  mode: ModeExtract;
+}
+
+export interface SideSummary {
+  label: string;
+  files: string[];
+  products: string[];
+  samples: number;
+  weight: number;
+  stackWeight: number;
+  /** The longest duration of the side's profiles (they ran at the same time when merged hosts). */
+  durationMs: number;
+  /** Summed threadCPUDelta of every thread, when every thread has it in a known unit. */
+  cpuMs?: number;
+  /** Weight of on-CPU samples × the sampling interval: the CPU estimate when cpuMs is missing. */
+  approxCpuMs: number;
+  threadCount: number;
+  weightType: string;
+}
+
+export interface FunctionChange extends FunctionInfo {
+  /** Shares (0..1) of the side's total weight. */
+  aSelf: number;
+  aTotal: number;
+  bSelf: number;
+  bTotal: number;
+  /** Changes in percentage points: 100 × (B − A). */
+  dSelf: number;
+  dTotal: number;
+  /** By the larger of the two changes (self or total). */
+  cls: ChangeClass;
+}
+
+/**
+ * B's call tree, each node with its share in A and in B and its class. `value` and `self` are B's weights (the
+ * flame graph's widths); a `gone` node (a call A made and B does not) has value 0 and is listed, not drawn.
+ */
+export interface DiffTree extends FlameTree {
+  a: number[];
+  b: number[];
+  cls: ChangeClass[];
+  /** 1 where A's share is only known to be below A's extract threshold (A's tree was cut; see EXTRACT_MIN_FRACTION). */
+  bound: number[];
+}
+
+export interface Comparison {
+  cpuOnly: boolean;
+  a: SideSummary;
+  b: SideSummary;
+  /** E.g. the profiles come from different pipelines: said, but compared anyway. */
+  warnings: string[];
+  /** The first FUNCTION_ROWS rows in the default order (largest self change first); compareFunctions for more. */
+  functions: FunctionChange[];
+  /** Functions with weight in A or B. */
+  functionCount: number;
+  /** Functions whose class is not `same`. */
+  changedCount: number;
+  /** The verdict's biggest changes (by self change), `same` left out. */
+  top: FunctionChange[];
+  tree: DiffTree;
+  /** Names of the functions the tree refers to. */
+  funcs: FunctionInfo[];
+  thresholds: typeof CHANGE_THRESHOLDS;
+  // TODO(#12 operators): operators?: OperatorChange[] — { name, nodeId, aShare, bShare, dPoints, cls,
+  //   aWorkers/bWorkers: { min, median, max, skew } } from ProfileExtract.operators of each side.
+}
+
+export type FunctionSort = 'dSelf' | 'dTotal' | 'name';
+
+export interface FunctionQuery {
+  /** Case-insensitive substring of the name (or library); '' for all. */
+  filter?: string;
+  sort?: FunctionSort;
+  limit?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Extracting a profile
+
+export interface ExtractOptions {
+  minFraction?: number;
+  maxNodes?: number;
+}
+
+/** Takes what a comparison needs from a model, in both modes. Runs where the model is (its worker). */
+export function extractProfile(model: ProfileModel, fileName: string, opts: ExtractOptions = {}): ProfileExtract {
+  const minFraction = opts.minFraction ?? EXTRACT_MIN_FRACTION;
+  const maxNodes = opts.maxNodes ?? EXTRACT_MAX_NODES;
+  const modes = model.meta.hasCpuDelta ? [false, true] : [false];
+  const raw = modes.map((cpuOnly) => {
+    const w = model.functionWeights({ cpuOnly });
+    const s = model.summarizeSelection({ cpuOnly, topN: 0, flameMinFraction: minFraction, maxFlameNodes: maxNodes });
+    return { w, s };
+  });
+  // Only functions with weight travel; ids are renumbered densely.
+  const all = raw[0].w;
+  const local = new Int32Array(all.total.length).fill(-1);
+  const funcs: FunctionInfo[] = [];
+  for (let f = 0; f < all.total.length; f++) {
+    if (all.total[f] === 0 && all.self[f] === 0) continue;
+    local[f] = funcs.length;
+    funcs.push({ ...model.functionInfo(f), id: funcs.length });
+  }
+  const mode = ({ w, s }: (typeof raw)[number]): ModeExtract => {
+    const self = new Float64Array(funcs.length);
+    const total = new Float64Array(funcs.length);
+    for (let f = 0; f < w.total.length; f++) {
+      const l = local[f];
+      if (l >= 0) {
+        self[l] = w.self[f];
+        total[l] = w.total[f];
+      }
+    }
+    const t = s.flame;
+    return {
+      samples: s.samples,
+      weight: s.weight,
+      stackWeight: s.stackWeight,
+      self,
+      total,
+      tree: {
+        func: Int32Array.from(t.func, (f) => local[f]),
+        parent: Int32Array.from(t.parent),
+        value: Float64Array.from(t.value),
+        self: Float64Array.from(t.self),
+        minValue: t.pruned ? t.minValue : 0,
+        pruned: t.pruned,
+      },
+    };
+  };
+  const out: ProfileExtract = {
+    fileName,
+    meta: model.meta,
+    threads: model.threads,
+    funcs,
+    all: mode(raw[0]),
+  };
+  if (raw[1]) out.cpu = mode(raw[1]);
+  return out;
+}
+
+/** The buffers of an extract's typed arrays, to transfer rather than copy it to another thread. */
+export function extractTransferList(e: ProfileExtract): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  for (const m of [e.all, e.cpu]) {
+    if (!m) continue;
+    const t = m.tree;
+    for (const a of [m.self, m.total, t.func, t.parent, t.value, t.self]) list.push(a.buffer as ArrayBuffer);
+  }
+  return list;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sides: one profile, or several merged
+
+/** Whether comparisons of these extracts can be CPU-only: every one has threadCPUDelta. */
+export function canBeCpuOnly(extracts: ProfileExtract[]): boolean {
+  return extracts.length > 0 && extracts.every((e) => e.cpu !== undefined);
+}
+
+export function sideOf(extracts: ProfileExtract[], cpuOnly: boolean, label?: string): Side {
+  if (extracts.length === 0) throw new Error('A comparison side needs at least one profile.');
+  const pick = (e: ProfileExtract): ModeExtract => (cpuOnly && e.cpu ? e.cpu : e.all);
+  const files = extracts.map((e) => e.fileName);
+  const metas = extracts.map((e) => e.meta);
+  const threads = extracts.flatMap((e) => e.threads);
+  const name = label ?? (extracts.length === 1 ? extracts[0].fileName : `${extracts.length} profiles`);
+  if (extracts.length === 1) {
+    return { label: name, files, metas, threads, funcs: extracts[0].funcs, mode: pick(extracts[0]) };
+  }
+  const union = new FunctionUnion();
+  const maps = extracts.map((e) => union.addAll(e.funcs));
+  const n = union.funcs.length;
+  const self = new Float64Array(n);
+  const total = new Float64Array(n);
+  let samples = 0;
+  let weight = 0;
+  let stackWeight = 0;
+  extracts.forEach((e, k) => {
+    const m = pick(e);
+    const map = maps[k];
+    for (let f = 0; f < map.length; f++) {
+      self[map[f]] += m.self[f];
+      total[map[f]] += m.total[f];
+    }
+    samples += m.samples;
+    weight += m.weight;
+    stackWeight += m.stackWeight;
+  });
+  const tree = mergeTrees(
+    extracts.map((e, k) => ({ tree: pick(e).tree, map: maps[k] })),
+    union.funcs,
+  );
+  return {
+    label: name,
+    files,
+    metas,
+    threads,
+    funcs: union.funcs,
+    mode: { samples, weight, stackWeight, self, total, tree },
+  };
+}
+
+/** Functions of several profiles under one id per (name, library). */
+class FunctionUnion {
+  readonly funcs: FunctionInfo[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  id(f: FunctionInfo): number {
+    const key = functionKey(f);
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      id = this.funcs.length;
+      this.byKey.set(key, id);
+      const info: FunctionInfo = { id, name: f.name };
+      if (f.lib !== undefined) info.lib = f.lib;
+      if (f.file !== undefined) info.file = f.file;
+      this.funcs.push(info);
+    }
+    return id;
+  }
+
+  /** Local id → union id. */
+  addAll(funcs: FunctionInfo[]): Int32Array {
+    return Int32Array.from(funcs, (f) => this.id(f));
+  }
+}
+
+function functionKey(f: FunctionInfo): string {
+  return `${f.name}\u0000${f.lib ?? ''}`;
+}
+
+/** Call trees of several profiles as one (weights summed per call path), children heaviest first. */
+function mergeTrees(parts: { tree: CallTree; map: Int32Array }[], funcs: FunctionInfo[]): CallTree {
+  const b = new TreeBuilder();
+  let minValue = 0;
+  let pruned = false;
+  for (const { tree, map } of parts) {
+    const out = new Int32Array(tree.func.length);
+    for (let i = 0; i < tree.func.length; i++) {
+      const p = tree.parent[i];
+      out[i] = b.add(p < 0 ? -1 : out[p], map[tree.func[i]], tree.value[i], tree.self[i]);
+    }
+    minValue += tree.minValue;
+    pruned ||= tree.pruned;
+  }
+  return b.finish(funcs, minValue, pruned);
+}
+
+/** Builds a call tree node by node (parents first), then lays it out in preorder with children heaviest first. */
+class TreeBuilder {
+  private func: number[] = [];
+  private parent: number[] = [];
+  private value: number[] = [];
+  private self: number[] = [];
+  private readonly index = new Map<string, number>();
+
+  add(parent: number, func: number, value: number, self: number): number {
+    const key = `${parent}:${func}`;
+    let id = this.index.get(key);
+    if (id === undefined) {
+      id = this.func.length;
+      this.index.set(key, id);
+      this.func.push(func);
+      this.parent.push(parent);
+      this.value.push(0);
+      this.self.push(0);
+    }
+    this.value[id] += value;
+    this.self[id] += self;
+    return id;
+  }
+
+  finish(funcs: FunctionInfo[], minValue: number, pruned: boolean): CallTree {
+    const n = this.func.length;
+    const children: number[][] = Array.from({ length: n }, () => []);
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) (this.parent[i] < 0 ? roots : children[this.parent[i]]).push(i);
+    const order = (x: number, y: number) =>
+      this.value[y] - this.value[x] || compareStrings(funcs[this.func[x]].name, funcs[this.func[y]].name);
+    const out: CallTree = {
+      func: new Int32Array(n),
+      parent: new Int32Array(n),
+      value: new Float64Array(n),
+      self: new Float64Array(n),
+      minValue,
+      pruned,
+    };
+    let k = 0;
+    const stack: { node: number; parent: number }[] = roots
+      .sort(order)
+      .reverse()
+      .map((node) => ({ node, parent: -1 }));
+    while (stack.length) {
+      const { node, parent } = stack.pop() as { node: number; parent: number };
+      const at = k++;
+      out.func[at] = this.func[node];
+      out.parent[at] = parent;
+      out.value[at] = this.value[node];
+      out.self[at] = this.self[node];
+      const kids = children[node].sort(order);
+      for (let c = kids.length - 1; c >= 0; c--) stack.push({ node: kids[c], parent: at });
+    }
+    return out;
+  }
+}
+
+export function summarizeSide(side: Side): SideSummary {
+  const cpuKnown = side.threads.length > 0 && side.threads.every((t) => t.cpuTimeMs !== undefined);
+  const cpuWeight = side.threads.reduce((n, t) => n + t.cpuWeight, 0);
+  const interval = side.metas[0]?.interval ?? 1;
+  const summary: SideSummary = {
+    label: side.label,
+    files: side.files,
+    products: unique(side.metas.map((m) => m.product)),
+    samples: side.mode.samples,
+    weight: side.mode.weight,
+    stackWeight: side.mode.stackWeight,
+    durationMs: Math.max(0, ...side.metas.map((m) => m.durationMs)),
+    approxCpuMs: cpuWeight * interval,
+    threadCount: side.threads.length,
+    weightType: side.metas[0]?.weightType ?? 'samples',
+  };
+  if (cpuKnown) summary.cpuMs = side.threads.reduce((n, t) => n + (t.cpuTimeMs ?? 0), 0);
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The comparison
+
+/** The class of a change from share `a` (of nA samples) to share `b` (of nB samples); see the file head. */
+export function classifyChange(
+  a: number,
+  b: number,
+  nA: number,
+  nB: number,
+  /** False when a 0 only means "below the cut" (the side's tree was pruned): then it is never new or gone. */
+  aZeroExact = true,
+  bZeroExact = true,
+): ChangeClass {
+  if (a === 0 && b === 0) return 'same';
+  if (a === 0 && aZeroExact) return 'new';
+  if (b === 0 && bZeroExact) return 'gone';
+  const d = b - a;
+  const size = Math.abs(d);
+  if (size * 100 < CHANGE_THRESHOLDS.minPoints) return 'same';
+  if (size < CHANGE_THRESHOLDS.minRelative * Math.max(a, b)) return 'same';
+  const se = Math.sqrt(variance(a, nA) + variance(b, nB));
+  if (size < CHANGE_THRESHOLDS.noiseSigmas * se) return 'same';
+  return d > 0 ? 'grew' : 'shrank';
+}
+
+function variance(p: number, n: number): number {
+  const q = Math.min(1, Math.max(0, p));
+  return n > 0 ? (q * (1 - q)) / n : 0;
+}
+
+export interface CompareOptions {
+  cpuOnly: boolean;
+  displayMinFraction?: number;
+  maxDisplayNodes?: number;
+}
+
+/** The full result: the Comparison to show, and every function row for later filtering (compareFunctions). */
+export interface ComparisonResult {
+  comparison: Comparison;
+  allFunctions: FunctionChange[];
+}
+
+export function compareSides(a: Side, b: Side, opts: CompareOptions): ComparisonResult {
+  const union = new FunctionUnion();
+  const aMap = union.addAll(a.funcs);
+  const bMap = union.addAll(b.funcs);
+  const n = union.funcs.length;
+  const share = (side: Side, map: Int32Array, key: 'self' | 'total'): Float64Array => {
+    const out = new Float64Array(n);
+    const w = side.mode.weight;
+    if (w > 0) for (let f = 0; f < map.length; f++) out[map[f]] += side.mode[key][f] / w;
+    return out;
+  };
+  const aSelf = share(a, aMap, 'self');
+  const aTotal = share(a, aMap, 'total');
+  const bSelf = share(b, bMap, 'self');
+  const bTotal = share(b, bMap, 'total');
+  const nA = a.mode.samples;
+  const nB = b.mode.samples;
+  const rows: FunctionChange[] = [];
+  for (let f = 0; f < n; f++) {
+    if (aTotal[f] === 0 && bTotal[f] === 0 && aSelf[f] === 0 && bSelf[f] === 0) continue;
+    const dSelf = 100 * (bSelf[f] - aSelf[f]);
+    const dTotal = 100 * (bTotal[f] - aTotal[f]);
+    const bySelf = Math.abs(dSelf) > Math.abs(dTotal);
+    const cls =
+      aTotal[f] === 0 || bTotal[f] === 0
+        ? classifyChange(aTotal[f], bTotal[f], nA, nB)
+        : bySelf
+          ? classifyChange(aSelf[f], bSelf[f], nA, nB)
+          : classifyChange(aTotal[f], bTotal[f], nA, nB);
+    rows.push({
+      ...union.funcs[f],
+      aSelf: aSelf[f],
+      aTotal: aTotal[f],
+      bSelf: bSelf[f],
+      bTotal: bTotal[f],
+      dSelf,
+      dTotal,
+      cls,
+    });
+  }
+  sortFunctions(rows, 'dSelf');
+  const top = rows.filter((r) => r.cls !== 'same').slice(0, VERDICT_CHANGES);
+  const tree = diffTree(a, aMap, b, bMap, union.funcs, opts);
+  const treeFuncs = Array.from(new Set(tree.func))
+    .sort((x, y) => x - y)
+    .map((f) => union.funcs[f]);
+  const warnings: string[] = [];
+  const aSum = summarizeSide(a);
+  const bSum = summarizeSide(b);
+  const aProducts = aSum.products.join(', ');
+  const bProducts = bSum.products.join(', ');
+  if (aProducts !== bProducts) {
+    warnings.push(
+      `The profiles come from different pipelines (A: ${aProducts || 'unknown'}, B: ${bProducts || 'unknown'}): ` +
+        'compared anyway, but a change may only be the difference between the programs.',
+    );
+  }
+  if (aSum.weightType !== bSum.weightType) {
+    warnings.push(`The profiles weigh samples differently (A: ${aSum.weightType}, B: ${bSum.weightType}).`);
+  }
+  return {
+    comparison: {
+      cpuOnly: opts.cpuOnly,
+      a: aSum,
+      b: bSum,
+      warnings,
+      functions: rows.slice(0, FUNCTION_ROWS),
+      functionCount: rows.length,
+      changedCount: rows.filter((r) => r.cls !== 'same').length,
+      top,
+      tree,
+      funcs: treeFuncs,
+      thresholds: CHANGE_THRESHOLDS,
+    },
+    allFunctions: rows,
+  };
+}
+
+/** Rows matching the query, in its order (sorts `rows` in place), at most `limit`. */
+export function compareFunctions(rows: FunctionChange[], q: FunctionQuery): FunctionChange[] {
+  const needle = (q.filter ?? '').trim().toLowerCase();
+  sortFunctions(rows, q.sort ?? 'dSelf');
+  const out: FunctionChange[] = [];
+  const limit = q.limit ?? FUNCTION_ROWS;
+  for (const r of rows) {
+    if (out.length >= limit) break;
+    if (!needle || r.name.toLowerCase().includes(needle) || (r.lib ?? '').toLowerCase().includes(needle)) out.push(r);
+  }
+  return out;
+}
+
+function sortFunctions(rows: FunctionChange[], sort: FunctionSort): void {
+  const bySelf = (x: FunctionChange, y: FunctionChange) => Math.abs(y.dSelf) - Math.abs(x.dSelf);
+  const byTotal = (x: FunctionChange, y: FunctionChange) => Math.abs(y.dTotal) - Math.abs(x.dTotal);
+  const byName = (x: FunctionChange, y: FunctionChange) =>
+    compareStrings(x.name, y.name) || compareStrings(x.lib ?? '', y.lib ?? '');
+  if (sort === 'name') rows.sort(byName);
+  else if (sort === 'dTotal') rows.sort((x, y) => byTotal(x, y) || bySelf(x, y) || byName(x, y));
+  else rows.sort((x, y) => bySelf(x, y) || byTotal(x, y) || byName(x, y));
+}
+
+/** Child lookup in a call tree by (parent node, union function id). */
+function childIndex(tree: CallTree, map: Int32Array, funcCount: number): Map<number, number> {
+  const index = new Map<number, number>();
+  for (let i = 0; i < tree.func.length; i++) index.set((tree.parent[i] + 1) * funcCount + map[tree.func[i]], i);
+  return index;
+}
+
+function diffTree(
+  a: Side,
+  aMap: Int32Array,
+  b: Side,
+  bMap: Int32Array,
+  funcs: FunctionInfo[],
+  opts: CompareOptions,
+): DiffTree {
+  const n = funcs.length;
+  const at = a.mode.tree;
+  const bt = b.mode.tree;
+  const aIndex = childIndex(at, aMap, n);
+  const bIndex = childIndex(bt, bMap, n);
+  // Which functions a side has at all: a call of a function the side never ran is surely absent, pruned or not.
+  const aHas = new Uint8Array(n);
+  const bHas = new Uint8Array(n);
+  for (let f = 0; f < aMap.length; f++) if (a.mode.total[f] > 0) aHas[aMap[f]] = 1;
+  for (let f = 0; f < bMap.length; f++) if (b.mode.total[f] > 0) bHas[bMap[f]] = 1;
+  const aW = a.mode.weight;
+  const bW = b.mode.weight;
+  const nA = a.mode.samples;
+  const nB = b.mode.samples;
+  const shown = prune(bt, b.mode.stackWeight, opts.displayMinFraction ?? DISPLAY_MIN_FRACTION, opts.maxDisplayNodes);
+  const aMin = a.mode.stackWeight * (opts.displayMinFraction ?? DISPLAY_MIN_FRACTION);
+
+  const out: DiffTree = {
+    func: [],
+    parent: [],
+    value: [],
+    self: [],
+    minValue: shown.minValue,
+    pruned: shown.pruned,
+    a: [],
+    b: [],
+    cls: [],
+    bound: [],
+  };
+  const push = (func: number, parent: number, value: number, self: number, aw: number, aExact: boolean, bw: number) => {
+    const sa = aW > 0 ? aw / aW : 0;
+    const sb = bW > 0 ? bw / bW : 0;
+    out.func.push(func);
+    out.parent.push(parent);
+    out.value.push(value);
+    out.self.push(self);
+    out.a.push(sa);
+    out.b.push(sb);
+    out.cls.push(classifyChange(sa, sb, nA, nB, aExact, true));
+    out.bound.push(aExact ? 0 : 1);
+    return out.func.length - 1;
+  };
+  // A's children lists, to find the calls under an A node that B never makes.
+  const aFirst = new Int32Array(at.func.length + 1).fill(-1);
+  const aNext = new Int32Array(at.func.length).fill(-1);
+  for (let i = at.func.length - 1; i >= 0; i--) {
+    const slot = at.parent[i] + 1;
+    aNext[i] = aFirst[slot];
+    aFirst[slot] = i;
+  }
+  /** A's calls under `aNode` (-1: A's roots) that B never makes: listed after B's children as `gone`. */
+  const addGone = (aNode: number, bNode: number, outParent: number) => {
+    const gone: number[] = [];
+    for (let i = aFirst[aNode + 1]; i >= 0; i = aNext[i]) {
+      if (!(at.value[i] >= aMin && at.value[i] > 0)) continue;
+      const uf = aMap[at.func[i]];
+      if (bIndex.has((bNode + 1) * n + uf)) continue;
+      // Below B's cut, or truly absent: only the latter is gone.
+      if (bt.pruned && bHas[uf]) continue;
+      gone.push(i);
+    }
+    // A's children are in A's order already: heaviest first.
+    for (const i of gone) push(aMap[at.func[i]], outParent, 0, 0, at.value[i], true, 0);
+  };
+
+  // Preorder over B's shown nodes; each also carries its A node (-1 when A has no such call).
+  const aOf = new Int32Array(bt.func.length).fill(-1);
+  const outOf = new Int32Array(bt.func.length).fill(-1);
+  const kept = shown.keep;
+  // Gone calls are listed once a node's shown children are done: a stack of (node, its out index) to close.
+  const open: { bNode: number; out: number }[] = [];
+  const close = (until: number) => {
+    while (open.length && open[open.length - 1].bNode !== until) {
+      const top = open.pop() as { bNode: number; out: number };
+      // Under a call A never made, A has nothing that could be gone.
+      if (aOf[top.bNode] >= 0) addGone(aOf[top.bNode], top.bNode, top.out);
+    }
+  };
+  for (let i = 0; i < bt.func.length; i++) {
+    if (!kept[i]) continue;
+    const p = bt.parent[i];
+    close(p);
+    const uf = bMap[bt.func[i]];
+    const ap = p < 0 ? -1 : aOf[p];
+    const aNode = p >= 0 && ap < 0 ? -1 : (aIndex.get((ap + 1) * n + uf) ?? -1);
+    aOf[i] = aNode;
+    const aw = aNode >= 0 ? at.value[aNode] : 0;
+    // A 0 is exact when A's tree was not cut, or A never ran the function at all.
+    const aExact = aNode >= 0 || !at.pruned || !aHas[uf];
+    outOf[i] = push(uf, p < 0 ? -1 : outOf[p], bt.value[i], bt.self[i], aw, aExact, bt.value[i]);
+    open.push({ bNode: i, out: outOf[i] });
+  }
+  close(-2);
+  addGone(-1, -1, -1);
+  return out;
+}
+
+/** Which nodes of a preorder tree carry at least `minFraction` of `whole`, at most `maxNodes` of them. */
+function prune(
+  tree: CallTree,
+  whole: number,
+  minFraction: number,
+  maxNodes = DISPLAY_MAX_NODES,
+): { keep: Uint8Array; minValue: number; pruned: boolean } {
+  const n = tree.func.length;
+  let minValue = Math.max(whole * minFraction, Number.MIN_VALUE);
+  const heavy: number[] = [];
+  for (let i = 0; i < n; i++) if (tree.value[i] >= minValue) heavy.push(tree.value[i]);
+  if (heavy.length > maxNodes) {
+    heavy.sort((x, y) => y - x);
+    minValue = maxNodes > 0 ? heavy[maxNodes - 1] : Infinity;
+    if (maxNodes > 0 && heavy[maxNodes] === minValue)
+      minValue += Math.max(Math.abs(minValue) * Number.EPSILON, Number.MIN_VALUE);
+  }
+  const keep = new Uint8Array(n);
+  let dropped = tree.pruned;
+  for (let i = 0; i < n; i++) {
+    const p = tree.parent[i];
+    if (tree.value[i] >= minValue && tree.value[i] > 0 && (p < 0 || keep[p])) keep[i] = 1;
+    else dropped = true;
+  }
+  return { keep, minValue: Number.isFinite(minValue) ? minValue : 0, pruned: dropped };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Hosts of one multihost collection
+
+export interface HostThread {
+  name: string;
+  tid: string;
+  weight: number;
+  /** Of the host's weight. */
+  share: number;
+  cpuMs?: number;
+}
+
+export interface HostRow {
+  /** Index of the profile in the session. */
+  profile: number;
+  fileName: string;
+  /** From the profile's meta (oscpu "host i of n"), else from its file name. */
+  hostIndex?: number;
+  label: string;
+  samples: number;
+  weight: number;
+  /** Of the whole collection's weight. */
+  share: number;
+  cpuMs?: number;
+  approxCpuMs: number;
+  durationMs: number;
+  busiest: HostThread[];
+  topSelf: { name: string; lib?: string; share: number }[];
+}
+
+export interface HostsView {
+  cpuOnly: boolean;
+  products: string[];
+  warnings: string[];
+  hosts: HostRow[];
+  /** All hosts' call trees as one. */
+  merged: { tree: FlameTree; funcs: FunctionInfo[]; samples: number; weight: number; stackWeight: number };
+  // TODO(#12 operators): operators?: { name, nodeId, share per host, cpuMs per host }[] — the operator × host table.
+}
+
+const BUSIEST = 5;
+
+/** The hosts view of profiles of one collection, in host order. `hostIndexes[k]` may come from the file name. */
+export function hostsView(
+  extracts: { profile: number; extract: ProfileExtract; hostIndex?: number }[],
+  cpuOnly: boolean,
+  opts: { displayMinFraction?: number; maxDisplayNodes?: number } = {},
+): HostsView {
+  const sorted = extracts
+    .map((x) => ({ ...x, hostIndex: x.extract.meta.host?.index ?? x.hostIndex }))
+    .sort((x, y) => (x.hostIndex ?? Infinity) - (y.hostIndex ?? Infinity) || x.profile - y.profile);
+  const merged = sideOf(
+    sorted.map((x) => x.extract),
+    cpuOnly,
+    'all hosts',
+  );
+  const whole = merged.mode.weight;
+  const hosts = sorted.map(({ profile, extract, hostIndex }): HostRow => {
+    const side = sideOf([extract], cpuOnly);
+    const m = side.mode;
+    const sum = summarizeSide(side);
+    const weightOf = (t: ThreadInfo) => (cpuOnly && extract.cpu ? t.cpuWeight : t.weight);
+    const busiest = extract.threads
+      .slice()
+      .sort((x, y) => weightOf(y) - weightOf(x) || x.index - y.index)
+      .slice(0, BUSIEST)
+      .filter((t) => weightOf(t) > 0)
+      .map((t) => {
+        const h: HostThread = {
+          name: t.name,
+          tid: t.tid,
+          weight: weightOf(t),
+          share: m.weight > 0 ? weightOf(t) / m.weight : 0,
+        };
+        if (t.cpuTimeMs !== undefined) h.cpuMs = t.cpuTimeMs;
+        return h;
+      });
+    const topSelf = Array.from(m.self.keys())
+      .filter((f) => m.self[f] > 0)
+      .sort((x, y) => m.self[y] - m.self[x] || compareStrings(extract.funcs[x].name, extract.funcs[y].name))
+      .slice(0, BUSIEST)
+      .map((f) => {
+        const t: { name: string; lib?: string; share: number } = {
+          name: extract.funcs[f].name,
+          share: m.self[f] / (m.weight || 1),
+        };
+        if (extract.funcs[f].lib !== undefined) t.lib = extract.funcs[f].lib;
+        return t;
+      });
+    const row: HostRow = {
+      profile,
+      fileName: extract.fileName,
+      label: hostIndex !== undefined ? `Host ${hostIndex}` : extract.fileName,
+      samples: m.samples,
+      weight: m.weight,
+      share: whole > 0 ? m.weight / whole : 0,
+      approxCpuMs: sum.approxCpuMs,
+      durationMs: sum.durationMs,
+      busiest,
+      topSelf,
+    };
+    if (hostIndex !== undefined) row.hostIndex = hostIndex;
+    if (sum.cpuMs !== undefined) row.cpuMs = sum.cpuMs;
+    return row;
+  });
+  const minFraction = opts.displayMinFraction ?? DISPLAY_MIN_FRACTION;
+  const shown = prune(merged.mode.tree, merged.mode.stackWeight, minFraction, opts.maxDisplayNodes);
+  const t = merged.mode.tree;
+  const tree: FlameTree = { func: [], parent: [], value: [], self: [], minValue: shown.minValue, pruned: shown.pruned };
+  const outOf = new Int32Array(t.func.length).fill(-1);
+  for (let i = 0; i < t.func.length; i++) {
+    if (!shown.keep[i]) continue;
+    outOf[i] = tree.func.length;
+    tree.func.push(t.func[i]);
+    tree.parent.push(t.parent[i] < 0 ? -1 : outOf[t.parent[i]]);
+    tree.value.push(t.value[i]);
+    tree.self.push(t.self[i]);
+  }
+  const products = unique(sorted.map((x) => x.extract.meta.product));
+  const warnings: string[] = [];
+  if (products.length > 1) warnings.push(`These profiles come from different pipelines: ${products.join(', ')}.`);
+  const counts = unique(sorted.map((x) => String(x.extract.meta.host?.count ?? '')).filter(Boolean));
+  if (counts.length === 1 && Number(counts[0]) !== sorted.length) {
+    warnings.push(`The pipeline has ${counts[0]} hosts; ${sorted.length} of their profiles are shown.`);
+  }
+  return {
+    cpuOnly,
+    products,
+    warnings,
+    hosts,
+    merged: {
+      tree,
+      funcs: Array.from(new Set(tree.func))
+        .sort((x, y) => x - y)
+        .map((f) => merged.funcs[f]),
+      samples: merged.mode.samples,
+      weight: merged.mode.weight,
+      stackWeight: merged.mode.stackWeight,
+    },
+  };
+}
+
+function unique(xs: string[]): string[] {
+  return Array.from(new Set(xs));
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
