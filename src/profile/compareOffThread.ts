@@ -30,6 +30,7 @@ export interface CompareSessionOptions {
   maxTextBytes?: number;
   /** How many profiles are read at once (default 2). */
   parallel?: number;
+  onStarted?: (profile: number) => void;
   onProgress?: (profile: number, bytesRead: number, totalBytes: number) => void;
   onPhase?: (profile: number, phase: ReadPhase, textBytes?: number) => void;
   onProfileDone?: (profile: number, status: ProfileStatus) => void;
@@ -87,6 +88,9 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
     };
     worker.on('message', (m: SessionMessage) => {
       switch (m.type) {
+        case 'started':
+          if (!settled) opts.onStarted?.(m.profile);
+          break;
         case 'progress':
           if (!settled) opts.onProgress?.(m.profile, m.bytesRead, m.totalBytes);
           break;

@@ -40,6 +40,8 @@ export type SessionQuery = SessionQueryBody & { id: number };
 
 /** Session → host. */
 export type SessionMessage =
+  /** The reader of that profile has been started (two at a time: the next one starts when one is done). */
+  | { type: 'started'; profile: number }
   | { type: 'progress'; profile: number; bytesRead: number; totalBytes: number }
   | { type: 'phase'; profile: number; phase: ReadPhase; textBytes?: number }
   | { type: 'profileDone'; profile: number; status: ProfileStatus }

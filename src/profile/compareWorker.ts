@@ -64,6 +64,7 @@ async function session(input: Extract<CompareWorkerInput, { role: 'session' }>):
   const readNext = async (): Promise<void> => {
     while (next < input.sources.length) {
       const k = next++;
+      send({ type: 'started', profile: k });
       slots[k] = await readSide(input.sources[k], input.maxTextBytes, (m) => {
         if (m.type === 'progress')
           send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
