@@ -80,6 +80,15 @@ if (fs.existsSync('src/viewer/webview/main.ts')) {
     platform: 'browser',
     target: 'es2022',
   });
+  // The comparison editor's webview script.
+  targets.push({
+    ...common,
+    entryPoints: ['src/viewer/webview/compareMain.ts'],
+    outfile: 'dist/webview/compare.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  });
 }
 
 async function main() {

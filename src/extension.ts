@@ -15,6 +15,8 @@ import { ErrorPresenter } from './ui/errorPresenter';
 import { createLog } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
+import { compareSamplyProfiles } from './viewer/compareCommand';
+import { CompareEditors } from './viewer/comparePanel';
 
 export function activate(context: vscode.ExtensionContext) {
   const activateStart = performance.now();
@@ -59,6 +61,11 @@ export function activate(context: vscode.ExtensionContext) {
     registerCommand(
       'feldera.openProfileSummary',
       (a) => openProfileSummary(a instanceof vscode.Uri ? a : undefined),
+      log,
+    ),
+    registerCommand(
+      'feldera.compareSamplyProfiles',
+      (...a) => compareSamplyProfiles(new CompareEditors(context.extensionUri, log), ...a),
       log,
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),

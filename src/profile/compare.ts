@@ -131,8 +131,10 @@ export interface DiffTree extends FlameTree {
   a: number[];
   b: number[];
   cls: ChangeClass[];
-  /** 1 where A's share is only known to be below A's extract threshold (A's tree was cut; see EXTRACT_MIN_FRACTION). */
+  /** 1 where A's share is only known to be below `aCut` (A's tree was cut; see EXTRACT_MIN_FRACTION). */
   bound: number[];
+  /** The share below which A's calls were cut (0: none was). */
+  aCut: number;
 }
 
 export interface Comparison {
@@ -603,6 +605,7 @@ function diffTree(
     b: [],
     cls: [],
     bound: [],
+    aCut: at.pruned && aW > 0 ? at.minValue / aW : 0,
   };
   const push = (func: number, parent: number, value: number, self: number, aw: number, aExact: boolean, bw: number) => {
     const sa = aW > 0 ? aw / aW : 0;
@@ -731,6 +734,7 @@ export interface HostRow {
 
 export interface HostsView {
   cpuOnly: boolean;
+  weightType: string;
   products: string[];
   warnings: string[];
   hosts: HostRow[];
@@ -826,6 +830,7 @@ export function hostsView(
   }
   return {
     cpuOnly,
+    weightType: sorted[0]?.extract.meta.weightType ?? 'samples',
     products,
     warnings,
     hosts,

@@ -16,7 +16,9 @@ export type HostMessage =
   /** Answer to `select`. */
   | { type: 'summary'; requestId: number; summary: SelectionSummary }
   /** Answer to `details`; null when the function is unknown. */
-  | { type: 'details'; requestId: number; details: FunctionDetails | null };
+  | { type: 'details'; requestId: number; details: FunctionDetails | null }
+  /** The file is one host of a multihost collection whose other hosts' profiles are saved next to it. */
+  | { type: 'collection'; hosts: number };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -27,7 +29,9 @@ export type WebviewMessage =
   /** Callers and callees of one function, for the same selection. */
   | { type: 'details'; requestId: number; func: number; threads: number[]; cpuOnly: boolean }
   /** Run `feldera.openWithSamply` on this editor's file. */
-  | { type: 'openWithSamply' };
+  | { type: 'openWithSamply' }
+  /** Compare this file with another profile (`hosts`: open its collection's hosts view). */
+  | { type: 'compareWith'; hosts: boolean };
 
 /** How many functions the top-self and top-total tables hold. */
 export const TOP_N = 100;
@@ -43,6 +47,8 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return { type: 'ready' };
     case 'openWithSamply':
       return { type: 'openWithSamply' };
+    case 'compareWith':
+      return { type: 'compareWith', hosts: o.hosts === true };
     case 'select':
       if (Number.isInteger(o.requestId) && ints(o.threads) && typeof o.cpuOnly === 'boolean') {
         return { type: 'select', requestId: o.requestId as number, threads: o.threads, cpuOnly: o.cpuOnly };

@@ -37,6 +37,8 @@ const ui = {
   meta: el('meta'),
   cpuOnly: el<HTMLInputElement>('cpu-only'),
   headerSamply: el<HTMLButtonElement>('header-open-samply'),
+  headerCompare: el<HTMLButtonElement>('header-compare'),
+  headerHosts: el<HTMLButtonElement>('header-hosts'),
   progress: el('progress'),
   progressText: el('progress-text'),
   progressBar: el<HTMLProgressElement>('progress-bar'),
@@ -131,6 +133,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'details':
       if (m.requestId === detailsRequestId) showDetails(m.details);
+      break;
+    case 'collection':
+      ui.headerHosts.textContent = `All ${m.hosts} hosts`;
+      ui.headerHosts.hidden = false;
       break;
   }
 });
@@ -653,5 +659,7 @@ ui.flameReset.addEventListener('click', () => flame.resetZoom());
 for (const b of [ui.errorSamply, ui.headerSamply]) {
   b.addEventListener('click', () => post({ type: 'openWithSamply' }));
 }
+ui.headerCompare.addEventListener('click', () => post({ type: 'compareWith', hosts: false }));
+ui.headerHosts.addEventListener('click', () => post({ type: 'compareWith', hosts: true }));
 
 post({ type: 'ready' });

@@ -1,0 +1,68 @@
+/// <reference lib="dom" />
+// The hosts view of one multihost collection: per host its CPU and share of the collection, its busiest threads and
+// top functions, "Compare with the rest", and all hosts' call trees merged into one flame graph.
+// TODO(#12 operators): the operator × host table (a host whose share of an operator is far above the others stands
+// out) goes here, from HostsView.operators.
+import type { HostsView } from '../../profile/compare';
+import { FlameSection } from './compareFlame';
+import { el, post, td } from './compareState';
+import { formatDuration, formatNumber, formatPercent, weightUnit } from './format';
+
+export class HostsSection {
+  private readonly table = el<HTMLTableElement>('hosts-table');
+  private readonly info = el('hosts-info');
+  private readonly flame = new FlameSection('merged', { onSelect: () => undefined });
+
+  show(v: HostsView): void {
+    const body = this.table.tBodies[0];
+    body.textContent = '';
+    const max = Math.max(0, ...v.hosts.map((h) => h.share));
+    for (const h of v.hosts) {
+      const tr = document.createElement('tr');
+      tr.dataset.profile = String(h.profile);
+      const host = td(h.label, 'host-name');
+      host.title = h.fileName;
+      const cpu = td(h.cpuMs !== undefined ? formatDuration(h.cpuMs) : `≈ ${formatDuration(h.approxCpuMs)}`, 'num');
+      cpu.title = `CPU time of all threads over ${formatDuration(h.durationMs)}`;
+      const share = td(formatPercent(h.share, 1), 'num');
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      const fill = document.createElement('span');
+      fill.className = 'bar-fill';
+      fill.style.width = `${max > 0 ? (100 * h.share) / max : 0}%`;
+      bar.appendChild(fill);
+      share.appendChild(bar);
+      const threads = td(h.busiest.map((t) => `${t.name} ${formatPercent(t.share, 1)}`).join(' · ') || '—');
+      const funcs = td(h.topSelf.map((f) => `${f.name} ${formatPercent(f.share, 1)}`).join(' · ') || '—', 'fn-name');
+      const actions = document.createElement('td');
+      const row = document.createElement('div');
+      row.className = 'actions';
+      const compare = button('Compare with the rest', `compare-host-${h.hostIndex ?? h.profile}`, () =>
+        post({ type: 'compareHost', profile: h.profile }),
+      );
+      compare.disabled = v.hosts.length < 2;
+      compare.title = `${h.label} (B) against the other hosts merged (A)`;
+      const open = button('Open', `open-host-${h.hostIndex ?? h.profile}`, () =>
+        post({ type: 'openAlone', profile: h.profile }),
+      );
+      open.className = 'secondary';
+      open.title = `Open ${h.fileName} in the Samply Profile editor`;
+      row.append(compare, open);
+      actions.appendChild(row);
+      tr.append(host, cpu, share, td(formatNumber(h.samples), 'num'), threads, funcs, actions);
+      body.appendChild(tr);
+    }
+    this.info.textContent =
+      `${v.hosts.length} hosts · ${formatNumber(v.merged.samples)} samples` + (v.cpuOnly ? ' · CPU only' : '');
+    this.flame.show(v.merged.tree, v.merged.funcs, v.merged.stackWeight, v.weightType, weightUnit(v.weightType));
+  }
+}
+
+function button(text: string, testId: string, onClick: () => void): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.dataset.testid = testId;
+  b.addEventListener('click', onClick);
+  return b;
+}
