@@ -30,6 +30,11 @@ export interface CompareSessionOptions {
   maxTextBytes?: number;
   /** How many profiles are read at once (default 2). */
   parallel?: number;
+  /**
+   * Start the next read only once the previous one has parsed its bytes (lower peak memory, longer). Default 'auto':
+   * only when free memory could not hold the overlapping reads' peaks (see staggerReads).
+   */
+  staggered?: boolean | 'auto';
   onStarted?: (profile: number) => void;
   onProgress?: (profile: number, bytesRead: number, totalBytes: number) => void;
   onPhase?: (profile: number, phase: ReadPhase, textBytes?: number) => void;
@@ -49,6 +54,7 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
     sources,
     maxTextBytes: opts.maxTextBytes,
     parallel: opts.parallel,
+    staggered: opts.staggered,
   };
   let worker: Worker;
   try {

@@ -9,7 +9,14 @@ import type { ProfileError, ProfileMeta } from './types';
 export type CompareSource = { fileName: string; path: string } | { fileName: string; bytes: Uint8Array };
 
 export type CompareWorkerInput =
-  | { role: 'session'; sources: CompareSource[]; maxTextBytes?: number; parallel?: number }
+  | {
+      role: 'session';
+      sources: CompareSource[];
+      maxTextBytes?: number;
+      parallel?: number;
+      /** 'auto' (default): staggered only when free memory could not hold the overlapping reads' peaks. */
+      staggered?: boolean | 'auto';
+    }
   | { role: 'side'; source: CompareSource; maxTextBytes?: number };
 
 /** Side → session. */

@@ -5,8 +5,11 @@
 // - "side": reads one profile (the same reader as the profile viewer), sends its extract (transferred, not copied) and
 //   ends, freeing the model.
 // Stopping the session worker stops its sides with it: that is how a comparison is cancelled or closed.
+import { promises as fsp } from 'fs';
+import * as os from 'os';
 import { Worker, parentPort, workerData } from 'worker_threads';
 import {
+  staggerReads,
   canBeCpuOnly,
   compareFunctions,
   compareSides,
@@ -60,21 +63,48 @@ type Slot = { ok: true; extract: ProfileExtract } | { ok: false; error: ProfileE
 async function session(input: Extract<CompareWorkerInput, { role: 'session' }>): Promise<void> {
   const send = (m: SessionMessage) => parentPort?.postMessage(m);
   const slots: Slot[] = new Array(input.sources.length);
-  let next = 0;
-  const readNext = async (): Promise<void> => {
-    while (next < input.sources.length) {
-      const k = next++;
-      send({ type: 'started', profile: k });
-      slots[k] = await readSide(input.sources[k], input.maxTextBytes, (m) => {
-        if (m.type === 'progress')
-          send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
-        else if (m.type === 'phase') send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
-      });
-      send({ type: 'profileDone', profile: k, status: status(input.sources[k], slots[k]) });
-    }
-  };
+  const n = input.sources.length;
   const parallel = Math.max(1, input.parallel ?? PARALLEL_READS);
-  await Promise.all(Array.from({ length: Math.min(parallel, input.sources.length) }, readNext));
+  const staggered =
+    input.staggered === true ||
+    ((input.staggered ?? 'auto') === 'auto' &&
+      staggerReads(await Promise.all(input.sources.map(textSize)), parallel, os.freemem()));
+  let next = 0;
+  let running = 0;
+  await new Promise<void>((allDone) => {
+    let done = 0;
+    const start = (): void => {
+      while (next < n && running < parallel) {
+        const k = next++;
+        running++;
+        // Staggered: the next read may start once this one has parsed its bytes (its text is then freed), so that
+        // two reads' memory peaks do not add up; otherwise as soon as a slot is free.
+        let freed = false;
+        const free = () => {
+          if (freed) return;
+          freed = true;
+          running--;
+          start();
+        };
+        send({ type: 'started', profile: k });
+        void readSide(input.sources[k], input.maxTextBytes, (m) => {
+          if (m.type === 'progress')
+            send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
+          else if (m.type === 'phase') {
+            send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
+            if (staggered && m.phase === 'summarizing') free();
+          }
+        }).then((slot) => {
+          slots[k] = slot;
+          send({ type: 'profileDone', profile: k, status: status(input.sources[k], slot) });
+          free();
+          if (++done === n) allDone();
+        });
+      }
+    };
+    if (n === 0) allDone();
+    else start();
+  });
 
   let last: { key: string; result: ComparisonResult } | undefined;
   const extracts = (which: number[]): ProfileExtract[] =>
@@ -120,6 +150,32 @@ async function session(input: Extract<CompareWorkerInput, { role: 'session' }>):
   };
   parentPort?.on('message', (q: SessionQuery) => send(answer(q)));
   send({ type: 'ready', profiles: input.sources.map((s, k) => status(s, slots[k])) });
+}
+
+/** The decompressed size of a profile, from the gzip trailer (or the size of a plain JSON file); 0 if unknown. */
+async function textSize(source: CompareSource): Promise<number> {
+  const gzipSize = (tail: Uint8Array) => tail[0] | (tail[1] << 8) | (tail[2] << 16) | (tail[3] * 2 ** 24);
+  const isGzip = (head: Uint8Array) => head[0] === 0x1f && head[1] === 0x8b;
+  if ('bytes' in source) {
+    const b = source.bytes;
+    return b.length >= 18 && isGzip(b) ? gzipSize(b.subarray(b.length - 4)) : b.length;
+  }
+  try {
+    const fh = await fsp.open(source.path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const head = new Uint8Array(2);
+      const tail = new Uint8Array(4);
+      await fh.read(head, 0, 2, 0);
+      if (size < 18 || !isGzip(head)) return size;
+      await fh.read(tail, 0, 4, size - 4);
+      return gzipSize(tail);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return 0;
+  }
 }
 
 /** "Host 1", "Hosts 0, 2" for profiles of a collection; else the file name(s). */

@@ -2,13 +2,14 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile   run some figures (BENCHMARKS.md untouched)
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,compare   some figures (BENCHMARKS.md untouched)
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { activationFigure } from './activation';
+import { compareFigures } from './compare';
 import { type Figure, log, machine, ROOT } from './common';
 import { downloadFigures } from './download';
 import { pipelinesFigure } from './pipelines';
@@ -16,7 +17,7 @@ import { pollingFigure } from './polling';
 import { profileSummaryFigure } from './profileSummary';
 import { sizeFigures } from './size';
 
-const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile'] as const;
+const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile', 'compare'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.env.FELDERA_BENCH_ONLY?.split(',').map((s) => s.trim()) as Part[] | undefined;
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
   let size: Figure[] = [];
   let activation: Figure[] = [];
   let profile: Figure[] = [];
+  let compare: Figure[] = [];
   try {
     // Throughput runs alone.
     if (wanted('download')) download = await attempt('download', '≥ 0.9× curl; ≤ 64 MiB', downloadFigures);
@@ -131,13 +133,14 @@ async function main(): Promise<void> {
 
     if (wanted('profile'))
       profile = await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()]);
+    if (wanted('compare')) compare = await attempt('compare two profiles', '≤ 1.3×; ≤ 1.5×; ≤ 50 ms', compareFigures);
   } finally {
     if (productionBuild) {
       log('rebuilding dist/ for development (node esbuild.js)');
       await rebuildForDevelopment();
     }
   }
-  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile];
+  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile, ...compare];
 
   const seconds = (Date.now() - t0) / 1000;
   console.log('');

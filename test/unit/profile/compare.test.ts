@@ -11,6 +11,7 @@ import {
   extractProfile,
   hostsView,
   sideOf,
+  staggerReads,
   type Comparison,
   type DiffTree,
   type ProfileExtract,
@@ -203,6 +204,34 @@ describe('profile comparison: hosts of one collection', () => {
       true,
     );
     assert.deepStrictEqual(v.warnings, ['The pipeline has 3 hosts; 2 of their profiles are shown.']);
+  });
+});
+
+describe('profile comparison: reading several profiles', () => {
+  it('overlaps the reads unless free memory could not hold their peaks together', () => {
+    const MiB = 1024 * 1024;
+    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 2, 18 * 1024 * MiB), false, 'plenty of memory');
+    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 2, 1200 * MiB), true, 'two peaks of ~540 MiB in 1.2 GiB');
+    assert.strictEqual(staggerReads([194 * MiB, 10 * MiB], 2, 1200 * MiB), false, 'one big, one small');
+    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 1, 100 * MiB), false, 'one at a time anyway');
+    assert.strictEqual(staggerReads([194 * MiB], 2, 100 * MiB), false, 'a single profile');
+    // The three largest of four hosts count when three are read at once.
+    assert.strictEqual(
+      staggerReads(
+        [100, 100, 100, 1].map((x) => x * MiB),
+        3,
+        1100 * MiB,
+      ),
+      true,
+    );
+    assert.strictEqual(
+      staggerReads(
+        [100, 100, 100, 1].map((x) => x * MiB),
+        2,
+        1100 * MiB,
+      ),
+      false,
+    );
   });
 });
 

@@ -1,0 +1,136 @@
+// Comparing two ~200 MiB profiles (issue #14): the comparison editor's way (one session worker, both profiles read
+// at once in their own threads, then the first comparison) against opening the larger one alone the profile viewer's
+// way, alternating child processes; time, peak memory and the longest stall of the calling thread.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeBigProfile } from '../unit/profile/generate';
+import { cacheDir, type Figure, list, log, median, mib, ms, runNodeChild } from './common';
+import type { CompareChildResult } from './compareChild';
+
+const ROUNDS = Number(process.env.FELDERA_BENCH_ROUNDS) || 3;
+
+/** Two different profiles (seeds 42 and 43) of ~200 MiB of JSON each, gzipped; generated once and cached. */
+async function prepare(): Promise<string[]> {
+  const generator = fs.readFileSync(require.resolve('../unit/profile/generate'));
+  const key = crypto.createHash('sha256').update(generator).digest('hex').slice(0, 12);
+  const files: string[] = [];
+  for (const seed of [42, 43]) {
+    // Seed 42 is the profile-summary figure's input: the same cached file.
+    const file = path.join(cacheDir(), `big-profile-200MiB-${seed === 42 ? '' : `seed${seed}-`}${key}.json.gz`);
+    if (!fs.existsSync(file)) {
+      log(`generating a ~200 MiB profile (seed ${seed}) with test/unit/profile/generate.ts (once; cached)`);
+      const part = `${file}.${process.pid}.part`;
+      await writeBigProfile(part, { gzip: true, seed });
+      fs.renameSync(part, file);
+    }
+    files.push(file);
+  }
+  return files;
+}
+
+export async function compareFigures(): Promise<Figure[]> {
+  const [a, b] = await prepare();
+  const larger = fs.statSync(a).size >= fs.statSync(b).size ? a : b;
+  const open: CompareChildResult[] = [];
+  const compare: CompareChildResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['compare', 'open'] as const) : (['open', 'compare'] as const);
+    for (const mode of order) {
+      const args = mode === 'open' ? [mode, larger] : [mode, a, b];
+      const { result } = await runNodeChild<CompareChildResult>('compareChild', args, { timeoutMs: 5 * 60_000 });
+      (mode === 'open' ? open : compare).push(result);
+    }
+    log(
+      `compare round ${round + 1}/${ROUNDS}: two profiles ${ms(compare[round].totalMs)} ` +
+        `(+${mib(compare[round].peakGrowth, 0)}), the larger alone ${ms(open[round].totalMs)} (+${mib(open[round].peakGrowth, 0)})`,
+    );
+  }
+  // The memory-saving alternative, once: the second read starts when the first has parsed its bytes.
+  const { result: staggered } = await runNodeChild<CompareChildResult>('compareChild', ['staggered', a, b], {
+    timeoutMs: 5 * 60_000,
+  });
+  log(`compare, staggered reads: ${ms(staggered.totalMs)} (+${mib(staggered.peakGrowth, 0)})`);
+  const t = median(compare.map((r) => r.totalMs));
+  const t1 = median(open.map((r) => r.totalMs));
+  const m = median(compare.map((r) => r.peakGrowth));
+  const m1 = median(open.map((r) => r.peakGrowth));
+  const stall = Math.max(...compare.map((r) => r.longestStallMs));
+  const openStall = Math.max(...open.map((r) => r.longestStallMs));
+  const reads = compare.map((r) => r.readMs.map((x) => ms(x)).join(' and ')).join('; ');
+  const input =
+    `Two profiles written by test/unit/profile/generate.ts writeBigProfile (seeds 42 and 43: different samples, ` +
+    `~200 MiB of JSON each; ${mib(fs.statSync(a).size)} and ${mib(fs.statSync(b).size)} gzipped). ` +
+    `${ROUNDS} alternating rounds, each run in its own child process; medians. The machine has 2 cores and was ` +
+    'shared with other work (other sessions building and testing) while this ran.';
+  const answer = compare[0].answer;
+  return [
+    {
+      figure: 'compare two ~200 MiB profiles: time',
+      measured: `both read + first comparison ${ms(t)}`,
+      baseline: `the larger opened alone + first summary ${ms(t1)}`,
+      ratio: t / t1,
+      target: '≤ 1.3×',
+      met: t / t1 <= 1.3,
+      notes: [
+        input,
+        'Measured: openCompareSession (src/profile/compareOffThread.ts) on both files — its session worker starts one ' +
+          'reader thread per profile, so the two reads overlap — until the first comparison (CPU only) is answered. ' +
+          'Baseline: the profile viewer opening the larger file (openProfileOffThread, then its first summary).',
+        `All runs: comparison ${list(
+          compare.map((r) => r.totalMs),
+          (x) => ms(x),
+        )}; alone ${list(
+          open.map((r) => r.totalMs),
+          (x) => ms(x),
+        )}. Each profile read at: ${reads}. The answer sent on: ${answer.functions} function rows in all ` +
+          `(the first 500 sent), ${answer.nodes} flame-graph nodes, ${(answer.answerBytes / 1024).toFixed(0)} KiB as JSON.`,
+        `The alternative that saves memory (the second read starts once the first has parsed its bytes, ` +
+          `\`staggered\` in openCompareSession), one run: ${ms(staggered.totalMs)} = ` +
+          `${(staggered.totalMs / t1).toFixed(2)}× the baseline, peak +${mib(staggered.peakGrowth, 0)} = ` +
+          `${(staggered.peakGrowth / m1).toFixed(2)}× (see the memory figure).`,
+      ],
+    },
+    {
+      figure: 'compare two ~200 MiB profiles: memory',
+      measured: `peak +${mib(m, 0)}`,
+      baseline: `one profile alone: peak +${mib(m1, 0)}`,
+      ratio: m / m1,
+      target: '≤ 1.5×',
+      met: m / m1 <= 1.5,
+      notes: [
+        'Peak = growth of the child process RSS (every thread: the session, its readers; sampled every 50 ms, and the ' +
+          "kernel's VmHWM) over its RSS before it starts.",
+        `All runs: comparison ${list(
+          compare.map((r) => r.peakGrowth),
+          (x) => mib(x, 0),
+        )}; alone ${list(
+          open.map((r) => r.peakGrowth),
+          (x) => mib(x, 0),
+        )}.`,
+        "Why: one read peaks at the end of its parse (the reader keeps the whole decompressed text, for JSON.parse's " +
+          'fallback, next to the parsed columns), then holds the columns while the model is built. Two reads that ' +
+          'overlap add their peaks; starting the second only once the first has parsed its bytes keeps the peak ' +
+          `lower (${mib(staggered.peakGrowth, 0)}) but serialises most of the work (${ms(staggered.totalMs)}). ` +
+          'Both targets together need a read whose peak is lower: a reader that frees the text as the parser passes ' +
+          'it (re-reading the file for the fallback).',
+      ],
+    },
+    {
+      figure: 'compare two ~200 MiB profiles: longest stall of the extension host',
+      measured: ms(stall),
+      baseline: '—',
+      target: '≤ 50 ms',
+      met: stall <= 50,
+      notes: [
+        'The longest time the calling thread (the extension host, in the extension) could not run a 5 ms timer, over ' +
+          `every comparison run (the worst of ${compare.length}): ${list(
+            compare.map((r) => r.longestStallMs),
+            (x) => ms(x),
+          )}. It only receives progress and the answer. For scale, the same meter while the larger profile opened ` +
+          `alone in the viewer's worker (the worst of ${open.length}): ${ms(openStall)} — what the machine's load ` +
+          'does to a thread that has nothing to do.',
+      ],
+    },
+  ];
+}
