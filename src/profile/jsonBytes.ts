@@ -5,6 +5,10 @@
 // values. It is incremental: it can be fed the bytes as they are decompressed, so that parsing overlaps
 // gunzip (which runs on another thread).
 //
+// One more shape: a marker table's `data` column whose elements are `{"type":"FelderaMarker","name":<int>}` (Feldera
+// writes one per operator evaluation, millions of them) comes back as a FelderaDataColumn: the name indexes in an
+// Int32Array, and any other element kept aside as JSON.parse makes it. No object per marker.
+//
 // It is a fast path, not a validator of record: on anything it does not take (invalid JSON, nesting too
 // deep for the JS stack), it throws, and the caller falls back to JSON.parse of the decoded text, which
 // then gives the result or the error message. Strings with escapes or non-ASCII bytes are handed to
@@ -37,6 +41,35 @@ const DOT = 0x2e;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_N = 0x6e;
+
+/**
+ * A marker `data` column: `names[i]` is the `name` of element i when it is exactly a FelderaMarker object as Feldera
+ * writes it, else -1 and the element (as JSON.parse gives it, null included) is `others.get(i)`.
+ */
+export class FelderaDataColumn {
+  constructor(
+    readonly names: Int32Array,
+    readonly others: Map<number, unknown>,
+  ) {}
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** The column as JSON.parse gives it. */
+  toArray(): unknown[] {
+    return Array.from(this.names, (name, i) => (name >= 0 ? { type: 'FelderaMarker', name } : this.others.get(i)));
+  }
+}
+
+/** The two key orders a FelderaMarker data object is written in: type first (Feldera), or name first. */
+const FELDERA_TYPE_FIRST = Buffer.from('{"type":"FelderaMarker","name":');
+const FELDERA_NAME_FIRST = Buffer.from('{"name":');
+const FELDERA_NAME_FIRST_TAIL = Buffer.from(',"type":"FelderaMarker"}');
+/** felderaElement's answers besides a name index. */
+const RBRACE_BYTES = Buffer.from('}');
+const NOT_FELDERA = -1;
+const NEED_MORE = -2;
 
 /** Returned by a scalar reader that ran out of the bytes available so far (more are coming). */
 const MORE: unique symbol = Symbol('more');
@@ -84,6 +117,8 @@ export class JsonBytesParser {
    * read before it): that length, so that the column can be read into an array of its size, no copy.
    */
   private columnHint = 0;
+  /** The property name of the value about to be read (for the `data` column of markers). */
+  private keyHint = '';
 
   /** `totalBytes`: how long the input will be, if known (a bound for column lengths). */
   constructor(
@@ -218,8 +253,10 @@ export class JsonBytesParser {
         this.fail('Expected ":"');
       }
       this.columnHint = length;
+      this.keyHint = key;
       const v = yield* this.value();
       this.columnHint = 0;
+      this.keyHint = '';
       if (key === 'length' && typeof v === 'number' && v > 0 && v === Math.floor(v)) length = v;
       if (key === '__proto__') {
         Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
@@ -239,25 +276,109 @@ export class JsonBytesParser {
 
   private *array(): Generator<void, unknown> {
     const hint = this.columnHint;
+    const key = this.keyHint;
     this.columnHint = 0;
+    this.keyHint = '';
     this.pos++; // [
     const c = yield* this.punct();
     if (c === RBRACKET) return [];
     this.pos--;
     if (c === MINUS || (c >= ZERO && c <= NINE) || c === LOWER_N) return yield* this.numericArray(hint);
+    if (c === LBRACE && key === 'data') {
+      let first = this.felderaElement();
+      while (first === NEED_MORE) {
+        yield;
+        first = this.felderaElement();
+      }
+      if (first !== NOT_FELDERA) return yield* this.felderaColumn(first, hint);
+    }
     return yield* this.genericArray([]);
   }
 
   /** The rest of an array, element by element; `out` holds the elements read so far. */
   private *genericArray(out: unknown[]): Generator<void, unknown[]> {
     for (;;) {
-      out.push(yield* this.value());
+      // A string that is all there (most elements of string arrays): read it without a generator.
+      const s = this.skipWs() === QUOTE ? this.string() : MORE;
+      out.push(s !== MORE ? s : yield* this.value());
       const c = yield* this.punct();
       if (c === COMMA) continue;
       if (c === RBRACKET) return out;
       this.pos--;
       return this.fail('Expected "," or "]"');
     }
+  }
+
+  /**
+   * A marker data column whose first element (at `pos`, name index `first`) is a FelderaMarker object: the rest,
+   * element by element, FelderaMarker objects into `names`, anything else parsed generically into `others`.
+   */
+  private *felderaColumn(first: number, hint: number): Generator<void, FelderaDataColumn> {
+    let names = new Int32Array(hint > 0 && hint <= ((this.totalBytes || this.end) - this.pos) / 8 ? hint : 1024);
+    const others = new Map<number, unknown>();
+    let n = 0;
+    let name = first;
+    for (;;) {
+      if (n === names.length) {
+        const bigger = new Int32Array(names.length * 2);
+        bigger.set(names);
+        names = bigger;
+      }
+      if (name >= 0) {
+        names[n++] = name;
+      } else {
+        others.set(n, yield* this.value());
+        names[n++] = -1;
+      }
+      const c = yield* this.punct();
+      if (c === RBRACKET) break;
+      if (c !== COMMA) {
+        this.pos--;
+        this.fail('Expected "," or "]"');
+      }
+      for (;;) {
+        if (this.skipWs() < 0) {
+          if (this.short()) yield;
+          continue;
+        }
+        name = this.felderaElement();
+        if (name !== NEED_MORE) break;
+        yield;
+      }
+    }
+    return new FelderaDataColumn(names.length === n ? names : names.slice(0, n), others);
+  }
+
+  /**
+   * At `pos` (no whitespace before): a FelderaMarker object exactly as written by Feldera, `{"type":
+   * "FelderaMarker","name":<int>}` (or with `name` first), without spaces and with a name of 1 to 9 digits: its name
+   * index, past the object. NOT_FELDERA if it is anything else (pos unchanged), NEED_MORE if the bytes so far end
+   * inside it.
+   */
+  private felderaElement(): number {
+    const buf = this.buf;
+    const end = this.end;
+    const at = this.pos;
+    const typeFirst = buf[at + 2] === 0x74; /* t */
+    const head = typeFirst ? FELDERA_TYPE_FIRST : FELDERA_NAME_FIRST;
+    let p = at;
+    for (let k = 0; k < head.length; k++, p++) {
+      if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+      if (buf[p] !== head[k]) return NOT_FELDERA;
+    }
+    const from = p;
+    let v = 0;
+    while (p < end && buf[p] >= ZERO && buf[p] <= NINE && p - from < 10) v = v * 10 + (buf[p++] - ZERO);
+    if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+    const digits = p - from;
+    if (digits === 0 || digits > 9 || (digits > 1 && buf[from] === ZERO)) return NOT_FELDERA;
+    const tail = typeFirst ? RBRACE_BYTES : FELDERA_NAME_FIRST_TAIL;
+    for (let k = 0; k < tail.length; k++, p++) {
+      if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+      if (buf[p] !== tail[k]) return NOT_FELDERA;
+    }
+    this.pos = p;
+    return v;
   }
 
   /**
@@ -506,7 +627,8 @@ export class JsonBytesParser {
     const end = this.end;
     const from = this.pos + 1;
     let pos = from;
-    let plain = true;
+    let escaped = false;
+    let ascii = true;
     for (;;) {
       if (pos >= end) {
         if (this.final) {
@@ -518,16 +640,18 @@ export class JsonBytesParser {
       const c = buf[pos];
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
-        plain = false;
+        escaped = true;
         pos += 2;
         continue;
       }
-      if (c < 0x20 || c >= 0x80) plain = false;
+      if (c < 0x20) escaped = true;
+      else if (c >= 0x80) ascii = false;
       pos++;
     }
     this.pos = pos + 1;
-    // Buffer's own decoders (what buf.toString uses), so strings decode exactly as in the text path.
-    if (plain) return this.bufView.toString('latin1', from, pos);
+    // Buffer's own decoders (what buf.toString uses), so strings decode exactly as in the text path: its quotes
+    // are ASCII, so decoding the string alone gives what decoding the whole text gives for it.
+    if (!escaped) return this.bufView.toString(ascii ? 'latin1' : 'utf8', from, pos);
     let v: unknown;
     try {
       v = JSON.parse(this.bufView.toString('utf8', from - 1, pos + 1));
