@@ -14,13 +14,13 @@
 //                  sampling noise of a short profile is not called a change;
 //   same   anything smaller.
 //
-// TODO(#12 operators): when the profile model has Feldera operators (E1's API on ProfileModel: per-operator CPU per
-// worker), ProfileExtract gets `operators` (per operator: name, node id, CPU per worker) in extractProfile, and
-// Comparison gets `operators: OperatorChange[]` (share in A and B, change, per-worker spread in each) built next to
-// the function rows in compareSides, and HostsView gets the operator × host table in hostsView. The seams are marked
-// `TODO(#12 operators)` below.
+// Operators (when a profile has Feldera's `eval` markers, read by the model: see operators.ts) are matched by DBSP
+// node id; an operator's share is its self CPU (from the markers' tooltips) of all operators' CPU, so the sampling-noise
+// rule does not apply to it. How its CPU spreads over the workers is compared too: `moved` is the part of the
+// operator's CPU that sits on other workers in B than in A (0 to 100 points).
 import type { ProfileModel } from './model';
-import type { FlameTree, FunctionInfo, ProfileMeta, ThreadInfo } from './types';
+import { spreadOf } from './operators';
+import type { FlameTree, FunctionInfo, ProfileMeta, ThreadInfo, WorkerSpread } from './types';
 
 export type ChangeClass = 'grew' | 'shrank' | 'same' | 'new' | 'gone';
 
@@ -80,7 +80,24 @@ export interface ProfileExtract {
   all: ModeExtract;
   /** Present when the profile has threadCPUDelta (so off-CPU samples can be told apart). */
   cpu?: ModeExtract;
-  // TODO(#12 operators): operators?: per operator { name, nodeId, cpuMsByWorker } from E1's model API.
+  /** Present when the profile has Feldera operator markers. */
+  operators?: OperatorExtract;
+}
+
+/** A profile's DBSP operators: self CPU from the `eval` markers, per operator and per worker. */
+export interface OperatorExtract {
+  /** All operators' CPU, each evaluation counted once. */
+  totalCpuUs: number;
+  rows: OperatorRow[];
+}
+
+export interface OperatorRow {
+  nodeId: string;
+  name: string;
+  selfCpuUs: number;
+  evals: number;
+  /** CPU per worker (`worker 3`; a thread that is not a DBSP worker by its name), heaviest first. */
+  workers: { worker: string; cpuUs: number }[];
 }
 
 /** A comparison side: one profile, or several merged (the other hosts of a collection). */
@@ -91,6 +108,8 @@ export interface Side {
   threads: ThreadInfo[];
   funcs: FunctionInfo[];
   mode: ModeExtract;
+  /** Absent when some profile of the side has no operator markers. */
+  operators?: OperatorExtract;
 }
 
 export interface SideSummary {
@@ -155,8 +174,32 @@ export interface Comparison {
   /** Names of the functions the tree refers to. */
   funcs: FunctionInfo[];
   thresholds: typeof CHANGE_THRESHOLDS;
-  // TODO(#12 operators): operators?: OperatorChange[] — { name, nodeId, aShare, bShare, dPoints, cls,
-  //   aWorkers/bWorkers: { min, median, max, skew } } from ProfileExtract.operators of each side.
+  /** When both sides have operator markers: every operator, largest change first. */
+  operators?: OperatorChange[];
+  /** Which sides have operator markers, to say why there is no operator table. */
+  operatorMarkers: { a: boolean; b: boolean };
+}
+
+export interface OperatorChange {
+  nodeId: string;
+  /** B's name (A's for an operator gone from B). */
+  name: string;
+  /** Self CPU shares (0..1) of all operators' CPU in each side. */
+  aShare: number;
+  bShare: number;
+  /** 100 × (bShare − aShare). */
+  dPoints: number;
+  cls: ChangeClass;
+  aCpuUs: number;
+  bCpuUs: number;
+  /** CPU per worker: min / median / max over the workers that ran it, and max ÷ median. */
+  aSpread: WorkerSpread;
+  bSpread: WorkerSpread;
+  /** Each worker's fraction of the operator's CPU, heaviest first. */
+  aWorkers: { worker: string; share: number }[];
+  bWorkers: { worker: string; share: number }[];
+  /** The part of the operator's CPU (in points, 0..100) that runs on other workers in B than in A. */
+  moved: number;
 }
 
 export type FunctionSort = 'dSelf' | 'dTotal' | 'name';
@@ -230,7 +273,48 @@ export function extractProfile(model: ProfileModel, fileName: string, opts: Extr
     all: mode(raw[0]),
   };
   if (raw[1]) out.cpu = mode(raw[1]);
+  if (model.feldera.hasOperators) out.operators = extractOperators(model);
   return out;
+}
+
+function extractOperators(model: ProfileModel): OperatorExtract {
+  const table = model.operatorTable({});
+  const workerName = (row: { thread: number; worker?: number }) =>
+    row.worker !== undefined ? `worker ${row.worker}` : (model.threads[row.thread]?.name ?? `thread ${row.thread}`);
+  return {
+    totalCpuUs: table.totalCpuUs,
+    rows: table.rows.map((r) => ({
+      nodeId: r.nodeId,
+      name: r.name,
+      selfCpuUs: r.selfCpuUs,
+      evals: r.evals,
+      workers: (model.operatorDetails(r.nodeId)?.perWorker ?? [])
+        .map((w) => ({ worker: workerName(w), cpuUs: w.cpuUs }))
+        .sort((x, y) => y.cpuUs - x.cpuUs || compareStrings(x.worker, y.worker)),
+    })),
+  };
+}
+
+/** Operators of several profiles as one side (the other hosts): CPU summed per node id, workers told apart by host. */
+function mergeOperators(extracts: ProfileExtract[]): OperatorExtract | undefined {
+  if (!extracts.every((e) => e.operators)) return undefined;
+  if (extracts.length === 1) return extracts[0].operators;
+  const rows = new Map<string, OperatorRow>();
+  let totalCpuUs = 0;
+  extracts.forEach((e, k) => {
+    const ops = e.operators as OperatorExtract;
+    totalCpuUs += ops.totalCpuUs;
+    const host = e.meta.host ? `host ${e.meta.host.index}` : `profile ${k + 1}`;
+    for (const r of ops.rows) {
+      const row = rows.get(r.nodeId) ?? { nodeId: r.nodeId, name: r.name, selfCpuUs: 0, evals: 0, workers: [] };
+      row.selfCpuUs += r.selfCpuUs;
+      row.evals += r.evals;
+      row.workers.push(...r.workers.map((w) => ({ worker: `${host} ${w.worker}`, cpuUs: w.cpuUs })));
+      rows.set(r.nodeId, row);
+    }
+  });
+  for (const r of rows.values()) r.workers.sort((x, y) => y.cpuUs - x.cpuUs || compareStrings(x.worker, y.worker));
+  return { totalCpuUs, rows: Array.from(rows.values()) };
 }
 
 /** The buffers of an extract's typed arrays, to transfer rather than copy it to another thread. */
@@ -281,8 +365,10 @@ export function sideOf(extracts: ProfileExtract[], cpuOnly: boolean, label?: str
   const metas = extracts.map((e) => e.meta);
   const threads = extracts.flatMap((e) => e.threads);
   const name = label ?? (extracts.length === 1 ? extracts[0].fileName : `${extracts.length} profiles`);
+  const operators = mergeOperators(extracts);
+  const withOps = (side: Side): Side => (operators ? { ...side, operators } : side);
   if (extracts.length === 1) {
-    return { label: name, files, metas, threads, funcs: extracts[0].funcs, mode: pick(extracts[0]) };
+    return withOps({ label: name, files, metas, threads, funcs: extracts[0].funcs, mode: pick(extracts[0]) });
   }
   const union = new FunctionUnion();
   const maps = extracts.map((e) => union.addAll(e.funcs));
@@ -307,14 +393,14 @@ export function sideOf(extracts: ProfileExtract[], cpuOnly: boolean, label?: str
     extracts.map((e, k) => ({ tree: pick(e).tree, map: maps[k] })),
     union.funcs,
   );
-  return {
+  return withOps({
     label: name,
     files,
     metas,
     threads,
     funcs: union.funcs,
     mode: { samples, weight, stackWeight, self, total, tree },
-  };
+  });
 }
 
 /** Functions of several profiles under one id per (name, library). */
@@ -543,6 +629,13 @@ export function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison
   if (aSum.weightType !== bSum.weightType) {
     warnings.push(`The profiles weigh samples differently (A: ${aSum.weightType}, B: ${bSum.weightType}).`);
   }
+  const operatorMarkers = { a: a.operators !== undefined, b: b.operators !== undefined };
+  const operators = a.operators && b.operators ? compareOperators(a.operators, b.operators) : undefined;
+  if (operatorMarkers.a !== operatorMarkers.b) {
+    warnings.push(
+      `Only ${operatorMarkers.a ? 'A' : 'B'} has Feldera operator markers: operators are not compared, functions are.`,
+    );
+  }
   return {
     comparison: {
       cpuOnly: opts.cpuOnly,
@@ -556,9 +649,61 @@ export function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison
       tree,
       funcs: treeFuncs,
       thresholds: CHANGE_THRESHOLDS,
+      ...(operators ? { operators } : {}),
+      operatorMarkers,
     },
     allFunctions: rows,
   };
+}
+
+/** Operators of A and B by node id: shares of all operators' CPU, the change, and how their CPU moved between workers. */
+export function compareOperators(a: OperatorExtract, b: OperatorExtract): OperatorChange[] {
+  const byId = new Map<string, { a?: OperatorRow; b?: OperatorRow }>();
+  for (const r of a.rows) byId.set(r.nodeId, { a: r });
+  for (const r of b.rows) byId.set(r.nodeId, { ...byId.get(r.nodeId), b: r });
+  const fractions = (r: OperatorRow | undefined) => {
+    const sum = r ? r.workers.reduce((n, w) => n + w.cpuUs, 0) : 0;
+    return r && sum > 0 ? r.workers.map((w) => ({ worker: w.worker, share: w.cpuUs / sum })) : [];
+  };
+  const out: OperatorChange[] = [];
+  for (const [nodeId, { a: ra, b: rb }] of byId) {
+    const aShare = ra && a.totalCpuUs > 0 ? ra.selfCpuUs / a.totalCpuUs : 0;
+    const bShare = rb && b.totalCpuUs > 0 ? rb.selfCpuUs / b.totalCpuUs : 0;
+    if (aShare === 0 && bShare === 0 && !ra?.evals && !rb?.evals) continue;
+    const aWorkers = fractions(ra);
+    const bWorkers = fractions(rb);
+    // Total variation distance between the two spreads over workers, in points; only when both ran it.
+    let moved = 0;
+    if (aWorkers.length && bWorkers.length) {
+      const diff = new Map<string, number>();
+      for (const w of aWorkers) diff.set(w.worker, w.share);
+      for (const w of bWorkers) diff.set(w.worker, (diff.get(w.worker) ?? 0) - w.share);
+      moved = 50 * Array.from(diff.values()).reduce((n, d) => n + Math.abs(d), 0);
+    }
+    out.push({
+      nodeId,
+      name: (rb ?? ra)?.name ?? nodeId,
+      aShare,
+      bShare,
+      dPoints: 100 * (bShare - aShare),
+      // Measured from the markers' tooltips, not sampled: no noise allowance.
+      cls: classifyChange(aShare, bShare, Infinity, Infinity),
+      aCpuUs: ra?.selfCpuUs ?? 0,
+      bCpuUs: rb?.selfCpuUs ?? 0,
+      aSpread: spreadOf(ra?.workers.map((w) => w.cpuUs) ?? []),
+      bSpread: spreadOf(rb?.workers.map((w) => w.cpuUs) ?? []),
+      aWorkers,
+      bWorkers,
+      moved,
+    });
+  }
+  return out.sort(
+    (x, y) =>
+      Math.abs(y.dPoints) - Math.abs(x.dPoints) ||
+      y.moved - x.moved ||
+      y.bShare - x.bShare ||
+      compareStrings(x.nodeId, y.nodeId),
+  );
 }
 
 /** Rows matching the query, in its order (sorts `rows` in place), at most `limit`. */
@@ -762,8 +907,32 @@ export interface HostsView {
   hosts: HostRow[];
   /** All hosts' call trees as one. */
   merged: { tree: FlameTree; funcs: FunctionInfo[]; samples: number; weight: number; stackWeight: number };
-  // TODO(#12 operators): operators?: { name, nodeId, share per host, cpuMs per host }[] — the operator × host table.
+  /** The operator × host table, when every host's profile has operator markers; heaviest operators first. */
+  operators?: HostOperatorRow[];
 }
+
+export interface HostOperatorRow {
+  nodeId: string;
+  name: string;
+  /** The operator's self CPU summed over the hosts. */
+  cpuUs: number;
+  /** Per host (in `hosts` order): its self CPU, and its fraction of the operator's CPU over all hosts. */
+  hosts: { cpuUs: number; share: number }[];
+  /** The largest host fraction ÷ the median one (undefined when the median is 0): > SKEWED_HOST stands out. */
+  skew?: number;
+  /** Index (in `hosts`) of the host with the largest fraction. */
+  busiest: number;
+  /**
+   * The busiest host, when it stands out: its CPU is more than SKEWED_HOST × the median host's, or the median host
+   * does not run the operator at all while it does.
+   */
+  standsOut?: number;
+}
+
+/** A host whose part of an operator's CPU is this many times the median host's stands out in the table. */
+export const SKEWED_HOST = 1.5;
+/** Rows of the operator × host table. */
+export const HOST_OPERATOR_ROWS = 200;
 
 const BUSIEST = 5;
 
@@ -845,6 +1014,10 @@ export function hostsView(
   }
   const products = unique(sorted.map((x) => x.extract.meta.product));
   const warnings: string[] = [];
+  const operators = hostOperators(sorted.map((x) => x.extract));
+  if (!operators && sorted.some((x) => x.extract.operators)) {
+    warnings.push('Not every host has Feldera operator markers: no operator × host table.');
+  }
   if (products.length > 1) warnings.push(`These profiles come from different pipelines: ${products.join(', ')}.`);
   const counts = unique(sorted.map((x) => String(x.extract.meta.host?.count ?? '')).filter(Boolean));
   if (counts.length === 1 && Number(counts[0]) !== sorted.length) {
@@ -865,7 +1038,43 @@ export function hostsView(
       weight: merged.mode.weight,
       stackWeight: merged.mode.stackWeight,
     },
+    ...(operators ? { operators } : {}),
   };
+}
+
+function hostOperators(extracts: ProfileExtract[]): HostOperatorRow[] | undefined {
+  if (extracts.length === 0 || !extracts.every((e) => e.operators)) return undefined;
+  const rows = new Map<string, HostOperatorRow>();
+  extracts.forEach((e, h) => {
+    for (const r of (e.operators as OperatorExtract).rows) {
+      let row = rows.get(r.nodeId);
+      if (!row) {
+        row = {
+          nodeId: r.nodeId,
+          name: r.name,
+          cpuUs: 0,
+          hosts: extracts.map(() => ({ cpuUs: 0, share: 0 })),
+          busiest: 0,
+        };
+        rows.set(r.nodeId, row);
+      }
+      row.hosts[h].cpuUs += r.selfCpuUs;
+      row.cpuUs += r.selfCpuUs;
+    }
+  });
+  for (const row of rows.values()) {
+    for (const h of row.hosts) h.share = row.cpuUs > 0 ? h.cpuUs / row.cpuUs : 0;
+    row.busiest = row.hosts.reduce((best, h, k) => (h.share > row.hosts[best].share ? k : best), 0);
+    // max ÷ median of the hosts' CPU: the same ratio as of their fractions, without the rounding of the division.
+    const spread = spreadOf(row.hosts.map((h) => h.cpuUs));
+    if (spread.skew !== undefined) row.skew = spread.skew;
+    if (row.hosts.length > 1 && spread.maxUs > 0 && (spread.skew === undefined || spread.skew > SKEWED_HOST)) {
+      row.standsOut = row.busiest;
+    }
+  }
+  return Array.from(rows.values())
+    .sort((x, y) => y.cpuUs - x.cpuUs || compareStrings(x.nodeId, y.nodeId))
+    .slice(0, HOST_OPERATOR_ROWS);
 }
 
 function unique(xs: string[]): string[] {

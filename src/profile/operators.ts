@@ -347,7 +347,7 @@ function fraction(s: number, e: number, range: TimeRange | undefined): number {
   return b > a ? (b - a) / (e - s) : 0;
 }
 
-function spreadOf(values: number[]): WorkerSpread {
+export function spreadOf(values: number[]): WorkerSpread {
   if (values.length === 0) return { workers: 0, minUs: 0, medianUs: 0, maxUs: 0 };
   const v = values.slice().sort((a, b) => a - b);
   const m = v.length >> 1;

@@ -70,6 +70,28 @@ export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
 </div>
 
 <main id="compare" class="stack" hidden>
+  <section id="operators-section" class="panel" aria-labelledby="operators-heading" hidden>
+    <div class="panel-head">
+      <h2 id="operators-heading">Operators</h2>
+      <span id="ops-info" class="muted"></span>
+    </div>
+    <div class="table-scroll tall">
+      <table id="ops-table" class="fn-table diff-table ops-table" data-testid="compare-operators" aria-labelledby="operators-heading">
+        <thead><tr>
+          <th scope="col">Operator</th>
+          <th scope="col" class="node-col">Node</th>
+          <th scope="col" class="num" title="Share of all operators' CPU in A (baseline)">A</th>
+          <th scope="col" class="num" title="Share of all operators' CPU in B">B</th>
+          <th scope="col" class="num" title="Change of the share, in percentage points">Δ</th>
+          <th scope="col" title="How its CPU spreads over the workers in A">Workers in A</th>
+          <th scope="col" title="How its CPU spreads over the workers in B">Workers in B</th>
+          <th scope="col" class="num" title="The part of its CPU that runs on other workers in B than in A, in points">Moved</th>
+          <th scope="col" class="cls-col">Change</th>
+        </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <section class="panel" aria-labelledby="functions-heading">
     <div class="panel-head">
       <h2 id="functions-heading">Functions</h2>
@@ -110,6 +132,18 @@ export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
           <th scope="col">Top functions (self)</th>
           <th scope="col" class="actions-col"><span class="visually-hidden">Actions</span></th>
         </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
+  <section id="host-ops-section" class="panel" aria-labelledby="host-ops-heading" hidden>
+    <div class="panel-head">
+      <h2 id="host-ops-heading">Operators × hosts</h2>
+      <span id="host-ops-info" class="muted"></span>
+    </div>
+    <div class="table-scroll tall">
+      <table id="host-ops-table" class="fn-table host-ops-table" data-testid="host-operators" aria-labelledby="host-ops-heading">
+        <thead><tr id="host-ops-head"></tr></thead>
         <tbody></tbody>
       </table>
     </div>

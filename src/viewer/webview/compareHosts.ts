@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // The hosts view of one multihost collection: per host its CPU and share of the collection, its busiest threads and
-// top functions, "Compare with the rest", and all hosts' call trees merged into one flame graph.
-// TODO(#12 operators): the operator × host table (a host whose share of an operator is far above the others stands
-// out) goes here, from HostsView.operators.
+// top functions, "Compare with the rest", the operator × host table (when the profiles have Feldera's operator
+// markers: a host whose part of an operator's CPU is far above the others' stands out), and all hosts' call trees
+// merged into one flame graph.
 import type { HostsView } from '../../profile/compare';
 import { FlameSection } from './compareFlame';
 import { el, post, td } from './compareState';
@@ -12,6 +12,10 @@ export class HostsSection {
   private readonly table = el<HTMLTableElement>('hosts-table');
   private readonly info = el('hosts-info');
   private readonly flame = new FlameSection('merged', { onSelect: () => undefined });
+  private readonly opsSection = el('host-ops-section');
+  private readonly opsTable = el<HTMLTableElement>('host-ops-table');
+  private readonly opsHead = el('host-ops-head');
+  private readonly opsInfo = el('host-ops-info');
 
   show(v: HostsView): void {
     const body = this.table.tBodies[0];
@@ -52,9 +56,54 @@ export class HostsSection {
       tr.append(host, cpu, share, td(formatNumber(h.samples), 'num'), threads, funcs, actions);
       body.appendChild(tr);
     }
+    this.showOperators(v);
     this.info.textContent =
       `${v.hosts.length} hosts · ${formatNumber(v.merged.samples)} samples` + (v.cpuOnly ? ' · CPU only' : '');
     this.flame.show(v.merged.tree, v.merged.funcs, v.merged.stackWeight, v.weightType, weightUnit(v.weightType));
+  }
+
+  private showOperators(v: HostsView): void {
+    const rows = v.operators;
+    this.opsSection.hidden = !rows;
+    if (!rows) return;
+    this.opsHead.textContent = '';
+    const th = (text: string, className = '') => {
+      const h = document.createElement('th');
+      h.scope = 'col';
+      h.textContent = text;
+      if (className) h.className = className;
+      return h;
+    };
+    this.opsHead.append(
+      th('Operator'),
+      th('Node', 'node-col'),
+      th('CPU', 'num cpu-col'),
+      ...v.hosts.map((h) => th(h.label, 'num host-col')),
+    );
+    const body = this.opsTable.tBodies[0];
+    body.textContent = '';
+    const us = (x: number) => formatDuration(x / 1000);
+    for (const o of rows) {
+      const tr = document.createElement('tr');
+      tr.dataset.node = o.nodeId;
+      tr.append(td(o.name, 'fn-name'), td(o.nodeId, 'muted'), td(us(o.cpuUs), 'num'));
+      o.hosts.forEach((h, k) => {
+        const cell = td(`${us(h.cpuUs)} · ${formatPercent(h.share, 1)}`, 'num');
+        if (o.standsOut === k) {
+          cell.classList.add('stands-out');
+          cell.title =
+            o.skew !== undefined
+              ? `${v.hosts[k].label} runs ${o.skew.toFixed(1)}× the median host's CPU of this operator`
+              : `Only some hosts run this operator; ${v.hosts[k].label} the most`;
+        }
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    }
+    const skewed = rows.filter((o) => o.standsOut !== undefined).length;
+    this.opsInfo.textContent =
+      `${rows.length} operators by CPU; each host's part of an operator's CPU` +
+      (skewed ? ` · ${skewed} with a host that stands out` : '');
   }
 }
 

@@ -8,6 +8,7 @@ import type { CompareHostMessage, LoadingProfile } from '../compareMessages';
 import { FlameSection } from './compareFlame';
 import { FunctionTable } from './compareFunctions';
 import { HostsSection } from './compareHosts';
+import { OperatorTable } from './compareOperators';
 import { el, formatPoints, formatShare, post } from './compareState';
 import { formatDuration, formatMiB, formatNumber, weightUnit } from './format';
 
@@ -35,6 +36,7 @@ let goneUnder = new Map<number, number[]>();
 
 const table = new FunctionTable((func) => diff.graph.setSelectedFunction(func));
 const hostsSection = new HostsSection();
+const operatorTable = new OperatorTable();
 
 // The differential graph: B's calls, coloured by how their share changed against A.
 const CLASS_WORD: Record<ChangeClass, string> = {
@@ -220,6 +222,7 @@ function showComparison(m: Extract<CompareHostMessage, { type: 'comparison' }>):
     `A change counts when it is at least ${t.minPoints} points, ${100 * t.minRelative}% of the larger share and ` +
     `${t.noiseSigmas} standard errors (sampling noise). Calls gone from B are not drawn: their caller's tooltip ` +
     'lists them, and Swap A/B shows them.';
+  operatorTable.show(c);
   table.show(c);
   diff.show(c.tree, c.funcs, c.b.stackWeight, c.b.weightType, weightUnit(c.b.weightType));
 }
@@ -269,7 +272,15 @@ function verdict(c: Comparison): string {
         .map((f) => `${f.name} ${formatPoints(f.dSelf)} pts${f.cls === 'new' || f.cls === 'gone' ? ` (${f.cls})` : ''}`)
         .join(', ')}.`
     : 'No change above the thresholds.';
-  return `A: ${about(c.a)} → B: ${about(c.b)}. ${changes}`;
+  const ops = (c.operators ?? []).filter((o) => o.cls !== 'same').slice(0, 3);
+  const operators = ops.length
+    ? ` Operators: ${ops
+        .map(
+          (o) => `${o.name} ${formatPoints(o.dPoints)} pts${o.cls === 'new' || o.cls === 'gone' ? ` (${o.cls})` : ''}`,
+        )
+        .join(', ')}.`
+    : '';
+  return `A: ${about(c.a)} → B: ${about(c.b)}. ${changes}${operators}`;
 }
 
 function side(role: string, s: SideSummary): HTMLElement {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as vscode from 'vscode';
-import { hostProfile, HOSTS_TRUTH, pairA, pairB, PAIR_TRUTH } from '../../unit/profile/comparePairs';
+import { hostProfile, HOSTS_TRUTH, OPERATOR_TRUTH, pairA, pairB, PAIR_TRUTH } from '../../unit/profile/comparePairs';
 import { ui } from '../ui';
 import { extensionApi, profilesDir, until } from '../support';
 
@@ -56,12 +56,20 @@ describe('Comparing samply profiles', function () {
     // Select A in the Explorer, extend the selection to B (next in name order), and right-click B.
     await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(a));
     await ui.click(explorerRow(A_NAME));
+    // The click previews A in the profile editor; once it has loaded (its webview can take the focus while loading),
+    // click A's row again so the keys go to the Explorer.
+    await ui.frameText('#top-self tbody tr:first-child td:first-child', WEBVIEW);
+    await ui.click(explorerRow(A_NAME));
     await ui.press('Shift+ArrowDown');
     await until('both profiles to be selected', async () =>
       (await ui.texts('.explorer-folders-view .monaco-list-row.selected')).join('\n').includes(B_NAME),
     );
     await ui.click(explorerRow(B_NAME), { button: 'right' });
-    await ui.click('.monaco-menu .action-item', { hasText: 'Compare Samply Profiles…' });
+    const item = '.monaco-menu .action-item';
+    await ui.waitFor(item, { text: 'Compare Samply Profiles…' });
+    await ui.hover(item, { hasText: 'Compare Samply Profiles…' });
+    await ui.click(item, { hasText: 'Compare Samply Profiles…' });
+    await ui.waitFor('.monaco-menu', { state: 'hidden' });
 
     // The verdict: both sides' samples, then the generator's five biggest changes (three here).
     const verdict = await ui.frameText('#verdict', { ...WEBVIEW, hasText: 'Biggest changes' });
@@ -87,6 +95,17 @@ describe('Comparing samply profiles', function () {
       table.find((r) => r[0] === 'steady'),
       expect('steady'),
     );
+    // The operators: the generator's shares, and Aggregate's CPU moved from worker 0 to worker 1.
+    const ops = await rows('#ops-table tbody tr');
+    const pts = (x: number) => (x > 0 ? `+${x.toFixed(1)}` : x < 0 ? `−${(-x).toFixed(1)}` : '0.0');
+    const share = (x: number) => (x === 0 ? '—' : `${x.toFixed(1)}%`);
+    assert.deepStrictEqual(
+      ops.map((r) => [r[0], r[1], r[2], r[3], r[4], r[8]]),
+      OPERATOR_TRUTH.rows.map((o) => [o.name, o.nodeId, share(o.a), share(o.b), pts(o.b - o.a), o.cls]),
+    );
+    const aggregate = ops.find((r) => r[1] === 'nn11');
+    assert.deepStrictEqual(aggregate?.slice(5, 8), ['worker 0 100%', 'worker 1 100%', '100.0'], JSON.stringify(ops));
+    assert.match(verdict, /Operators: Map −25\.0 pts \(gone\), Distinct \+20\.0 pts \(new\), Join \+10\.0 pts\./);
     await ui.screenshot('compare');
 
     // Swap A/B: one click, every change negated.
@@ -161,6 +180,25 @@ describe('Comparing samply profiles', function () {
     );
     assert.match(await ui.frameText('#verdict', WEBVIEW), /busiest: Host 1 with 60\.0% of the collection/);
     await ui.frameText('#merged-graph', WEBVIEW);
+    // The operator × host table: Join's CPU is mostly on host 1, and that cell stands out.
+    const hostOps = await rows('#host-ops-table tbody tr');
+    const cell = (us: number, total: number) => `${us / 1000} ms · ${((100 * us) / total).toFixed(1)}%`;
+    assert.deepStrictEqual(
+      hostOps.map((r) => r.slice(3)),
+      HOSTS_TRUTH.operators.map((o) =>
+        o.cpuUs.map((us) =>
+          cell(
+            us,
+            o.cpuUs.reduce((x, y) => x + y, 0),
+          ),
+        ),
+      ),
+    );
+    assert.deepStrictEqual(
+      await ui.frameTexts('#host-ops-table td.stands-out', WEBVIEW),
+      [cell(3000, 5000)],
+      'only Join on host 1 stands out',
+    );
     await ui.screenshot('compare-hosts');
 
     await ui.frameClick('[data-testid="compare-host-1"]', WEBVIEW);

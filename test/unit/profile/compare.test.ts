@@ -11,12 +11,13 @@ import {
   extractProfile,
   hostsView,
   sideOf,
+  SKEWED_HOST,
   staggerReads,
   type Comparison,
   type DiffTree,
   type ProfileExtract,
 } from '../../../src/profile/compare';
-import { HOSTS_TRUTH, hostProfile, pairA, pairB, PAIR_TRUTH } from './comparePairs';
+import { HOSTS_TRUTH, hostProfile, OPERATOR_TRUTH, pairA, pairB, PAIR_TRUTH, plainA } from './comparePairs';
 import { generateProfileText, LAYOUT_VERSIONS, type GenProfile, type LayoutVersion } from './generate';
 
 function model(text: string): ProfileModel {
@@ -163,6 +164,53 @@ describe('profile comparison: known differences', () => {
   });
 });
 
+describe('profile comparison: operators', () => {
+  const a = extract(pairA(), 'a');
+  const b = extract(pairB(), 'b');
+
+  it('compares operators by node id: shares of all operators’ CPU, the change, and the operator that moved worker', () => {
+    const c = compare(a, b).comparison;
+    assert.deepStrictEqual(c.operatorMarkers, { a: true, b: true });
+    assert.ok(c.operators);
+    assert.deepStrictEqual(
+      c.operators.map((o) => ({
+        nodeId: o.nodeId,
+        name: o.name,
+        a: pct(o.aShare),
+        b: pct(o.bShare),
+        cls: o.cls,
+        aWorkers: o.aWorkers.map((w) => w.worker),
+        bWorkers: o.bWorkers.map((w) => w.worker),
+      })),
+      OPERATOR_TRUTH.rows,
+    );
+    const byId = Object.fromEntries(c.operators.map((o) => [o.nodeId, o]));
+    for (const [id, moved] of Object.entries(OPERATOR_TRUTH.moved)) assert.strictEqual(byId[id].moved, moved, id);
+    assert.strictEqual(Math.round(byId.nn11.dPoints * 1e9) / 1e9, -5);
+    assert.deepStrictEqual([byId.nn10.aCpuUs, byId.nn10.bCpuUs], [2000, 6000]);
+    assert.deepStrictEqual(
+      [byId.nn10.bSpread.workers, byId.nn10.bSpread.maxUs, byId.nn10.bSpread.skew],
+      [1, 6000, 1],
+      'per-worker spread in B',
+    );
+    // Swapped: every change negated, gone and new exchanged, the same move.
+    const back = Object.fromEntries((compare(b, a).comparison.operators ?? []).map((o) => [o.nodeId, o]));
+    for (const o of c.operators) {
+      assert.ok(back[o.nodeId].dPoints === -o.dPoints, o.nodeId);
+      assert.strictEqual(back[o.nodeId].moved, o.moved, o.nodeId);
+    }
+    assert.deepStrictEqual([back.nn12.cls, back.nn13.cls], ['new', 'gone']);
+  });
+
+  it('compares no operators, and says why, when only one profile has the markers', () => {
+    const c = compare(extract(plainA(), 'plain'), b).comparison;
+    assert.strictEqual(c.operators, undefined);
+    assert.deepStrictEqual(c.operatorMarkers, { a: false, b: true });
+    assert.match(c.warnings.join(' '), /Only B has Feldera operator markers/);
+    assert.strictEqual(c.top.length, 3, 'functions are still compared');
+  });
+});
+
 describe('profile comparison: hosts of one collection', () => {
   it('shows each host’s share of the CPU, its busiest threads, a merged tree, and one host against the rest', () => {
     const hosts = [0, 1, 2].map((h) => extract(hostProfile(h), `skewed-samply-20260101T000000Z-host${h}.json.gz`));
@@ -195,6 +243,50 @@ describe('profile comparison: hosts of one collection', () => {
     assert.strictEqual(fresh.cls, 'new');
     assert.ok(Math.abs(fresh.dTotal - HOSTS_TRUTH.freshOnHost1) < 1e-9, String(fresh.dTotal));
     assert.strictEqual(rest.comparison.a.samples, 2000);
+
+    // The operator × host table: Join's CPU is mostly on host 1, which stands out; Map is even.
+    assert.ok(v.operators);
+    assert.deepStrictEqual(
+      v.operators.map((o) => ({
+        nodeId: o.nodeId,
+        name: o.name,
+        cpuUs: o.hosts.map((h) => h.cpuUs),
+        skew: o.skew,
+        busiest: o.busiest,
+      })),
+      HOSTS_TRUTH.operators,
+    );
+    assert.ok((v.operators[0].skew ?? 0) > SKEWED_HOST && (v.operators[1].skew ?? 0) < SKEWED_HOST);
+    assert.deepStrictEqual(
+      v.operators.map((o) => o.standsOut),
+      [1, undefined],
+    );
+    // One host against the rest: the rest's workers are told apart by host.
+    const join = rest.comparison.operators?.find((o) => o.nodeId === 'nn10');
+    assert.deepStrictEqual(
+      join?.aWorkers.map((w) => w.worker),
+      ['host 0 worker 0', 'host 2 worker 0'],
+    );
+  });
+
+  it('marks the host that runs an operator the other hosts do not run', () => {
+    const hosts = [0, 1, 2].map((h) => extract(hostProfile(h), `x-host${h}`));
+    // Host 2 alone runs nn99: the median host's CPU for it is 0.
+    const ops = hosts[2].operators;
+    assert.ok(ops);
+    ops.rows.push({
+      nodeId: 'nn99',
+      name: 'Only',
+      selfCpuUs: 5000,
+      evals: 1,
+      workers: [{ worker: 'worker 0', cpuUs: 5000 }],
+    });
+    const v = hostsView(
+      hosts.map((extract, profile) => ({ profile, extract })),
+      true,
+    );
+    const only = v.operators?.find((o) => o.nodeId === 'nn99');
+    assert.deepStrictEqual([only?.skew, only?.busiest, only?.standsOut], [undefined, 2, 2]);
   });
 
   it('says when not every host of the pipeline is there', () => {
