@@ -333,21 +333,23 @@ export function extractTransferList(e: ProfileExtract): ArrayBuffer[] {
 
 /**
  * A read's peak memory per byte of decompressed JSON text (measured: ~540 MiB for 194 MiB; the reader holds the text
- * and the parsed columns at once at the end of the parse).
+ * and the parsed columns at once at the end of the parse, and the columns until its model is freed).
  */
 export const READ_PEAK_PER_TEXT_BYTE = 2.8;
+/** Profiles read at once when memory allows: the machine this was built for has 2 cores. */
+export const PARALLEL_READS = 2;
 
 /**
- * Whether reads should be staggered (the next one starting once the previous has parsed its bytes) rather than
- * overlapped: when the peaks of the `parallel` largest reads at once would not fit in three quarters of free memory.
+ * How many profiles to read at once: PARALLEL_READS, or one when the peaks of that many of the largest would not fit
+ * in three quarters of free memory (one at a time takes about twice as long, but needs one read's memory).
  */
-export function staggerReads(textBytes: number[], parallel: number, freeBytes: number): boolean {
+export function readsAtOnce(textBytes: number[], freeBytes: number): number {
   const together = textBytes
     .slice()
     .sort((a, b) => b - a)
-    .slice(0, Math.max(1, parallel))
+    .slice(0, PARALLEL_READS)
     .reduce((sum, t) => sum + t * READ_PEAK_PER_TEXT_BYTE, 0);
-  return parallel > 1 && textBytes.length > 1 && together > 0.75 * freeBytes;
+  return textBytes.length > 1 && together > 0.75 * freeBytes ? 1 : PARALLEL_READS;
 }
 
 // ---------------------------------------------------------------------------------------------------

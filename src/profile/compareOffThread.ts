@@ -28,13 +28,8 @@ export interface CompareSessionOptions {
   workerFile: string;
   signal?: AbortSignal;
   maxTextBytes?: number;
-  /** How many profiles are read at once (default 2). */
-  parallel?: number;
-  /**
-   * Start the next read only once the previous one has parsed its bytes (lower peak memory, longer). Default 'auto':
-   * only when free memory could not hold the overlapping reads' peaks (see staggerReads).
-   */
-  staggered?: boolean | 'auto';
+  /** How many profiles are read at once; default 'auto' (see readsAtOnce in compare.ts). */
+  parallel?: number | 'auto';
   onStarted?: (profile: number) => void;
   onProgress?: (profile: number, bytesRead: number, totalBytes: number) => void;
   onPhase?: (profile: number, phase: ReadPhase, textBytes?: number) => void;
@@ -54,7 +49,6 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
     sources,
     maxTextBytes: opts.maxTextBytes,
     parallel: opts.parallel,
-    staggered: opts.staggered,
   };
   let worker: Worker;
   try {

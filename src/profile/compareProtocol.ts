@@ -13,9 +13,8 @@ export type CompareWorkerInput =
       role: 'session';
       sources: CompareSource[];
       maxTextBytes?: number;
-      parallel?: number;
-      /** 'auto' (default): staggered only when free memory could not hold the overlapping reads' peaks. */
-      staggered?: boolean | 'auto';
+      /** How many profiles are read at once; 'auto' (default): two, or one when free memory could not hold two. */
+      parallel?: number | 'auto';
     }
   | { role: 'side'; source: CompareSource; maxTextBytes?: number };
 
@@ -47,7 +46,7 @@ export type SessionQuery = SessionQueryBody & { id: number };
 
 /** Session → host. */
 export type SessionMessage =
-  /** The reader of that profile has been started (two at a time: the next one starts when one is done). */
+  /** The reader of that profile has been started (two at a time, usually: the next starts when one is done). */
   | { type: 'started'; profile: number }
   | { type: 'progress'; profile: number; bytesRead: number; totalBytes: number }
   | { type: 'phase'; profile: number; phase: ReadPhase; textBytes?: number }

@@ -1,7 +1,8 @@
 // Worker-thread entry for comparisons (bundled as dist/compareWorker.js), in two roles:
 // - "session": started by the extension host (./compareOffThread.ts) with the profiles to compare. It starts one
-//   "side" worker per profile (two at a time, so the reads overlap on their own threads while memory stays at two
-//   profiles' worth), keeps their extracts, computes comparisons and host views on request, and sends only the answers.
+//   "side" worker per profile (two at a time, so the reads overlap on their own threads, or one at a time when free
+//   memory could not hold two), keeps their extracts, computes comparisons and host views on request, and sends only
+//   the answers.
 // - "side": reads one profile (the same reader as the profile viewer), sends its extract (transferred, not copied) and
 //   ends, freeing the model.
 // Stopping the session worker stops its sides with it: that is how a comparison is cancelled or closed.
@@ -9,7 +10,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import { Worker, parentPort, workerData } from 'worker_threads';
 import {
-  staggerReads,
+  readsAtOnce,
   canBeCpuOnly,
   compareFunctions,
   compareSides,
@@ -32,8 +33,6 @@ import type {
 } from './compareProtocol';
 import { readProfileModel, readProfileModelFromBytes, type ReadOptions } from './reader';
 import type { ProfileError } from './types';
-
-const PARALLEL_READS = 2;
 
 // ---------------------------------------------------------------------------------------------------
 // Side: one profile
@@ -64,47 +63,24 @@ async function session(input: Extract<CompareWorkerInput, { role: 'session' }>):
   const send = (m: SessionMessage) => parentPort?.postMessage(m);
   const slots: Slot[] = new Array(input.sources.length);
   const n = input.sources.length;
-  const parallel = Math.max(1, input.parallel ?? PARALLEL_READS);
-  const staggered =
-    input.staggered === true ||
-    ((input.staggered ?? 'auto') === 'auto' &&
-      staggerReads(await Promise.all(input.sources.map(textSize)), parallel, os.freemem()));
+  const parallel =
+    input.parallel === undefined || input.parallel === 'auto'
+      ? readsAtOnce(await Promise.all(input.sources.map(textSize)), os.freemem())
+      : Math.max(1, input.parallel);
   let next = 0;
-  let running = 0;
-  await new Promise<void>((allDone) => {
-    let done = 0;
-    const start = (): void => {
-      while (next < n && running < parallel) {
-        const k = next++;
-        running++;
-        // Staggered: the next read may start once this one has parsed its bytes (its text is then freed), so that
-        // two reads' memory peaks do not add up; otherwise as soon as a slot is free.
-        let freed = false;
-        const free = () => {
-          if (freed) return;
-          freed = true;
-          running--;
-          start();
-        };
-        send({ type: 'started', profile: k });
-        void readSide(input.sources[k], input.maxTextBytes, (m) => {
-          if (m.type === 'progress')
-            send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
-          else if (m.type === 'phase') {
-            send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
-            if (staggered && m.phase === 'summarizing') free();
-          }
-        }).then((slot) => {
-          slots[k] = slot;
-          send({ type: 'profileDone', profile: k, status: status(input.sources[k], slot) });
-          free();
-          if (++done === n) allDone();
-        });
-      }
-    };
-    if (n === 0) allDone();
-    else start();
-  });
+  const readNext = async (): Promise<void> => {
+    while (next < n) {
+      const k = next++;
+      send({ type: 'started', profile: k });
+      slots[k] = await readSide(input.sources[k], input.maxTextBytes, (m) => {
+        if (m.type === 'progress')
+          send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
+        else if (m.type === 'phase') send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
+      });
+      send({ type: 'profileDone', profile: k, status: status(input.sources[k], slots[k]) });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, n) }, readNext));
 
   let last: { key: string; result: ComparisonResult } | undefined;
   const extracts = (which: number[]): ProfileExtract[] =>

@@ -3,8 +3,8 @@
 //                                                            (openProfileOffThread), then the first summary
 //   node out/test/bench/compareChild.js compare <a> <b>       as the comparison editor opens two: the session worker
 //                                                            reads both in parallel, then the first comparison
-//   node out/test/bench/compareChild.js staggered <a> <b>     the same, the second read started only once the first
-//                                                            has parsed its bytes (the memory-saving alternative)
+//   node out/test/bench/compareChild.js oneAtATime <a> <b>    the same, one read after the other (what the session
+//                                                            does when free memory could not hold two reads)
 // Both report the longest time the calling thread (the extension host, in the extension) could not run a 5 ms timer.
 import * as path from 'path';
 import { openCompareSession } from '../../src/profile/compareOffThread';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const s = await r.profile.summarizeSelection({ topN: 100 });
     answer = { functions: s.functionCount, nodes: s.flame.func.length, answerBytes: JSON.stringify(s).length };
     r.profile.dispose();
-  } else if (mode === 'compare' || mode === 'staggered') {
+  } else if (mode === 'compare' || mode === 'oneAtATime') {
     const r = await openCompareSession(
       [
         { fileName: path.basename(a), path: a },
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       ],
       {
         workerFile: path.join(workers, 'compareWorker.js'),
-        ...(mode === 'staggered' ? { parallel: 1, staggered: true } : {}),
+        parallel: mode === 'oneAtATime' ? 1 : 2,
         onProfileDone: () => readMs.push(performance.now() - t0),
       },
     );

@@ -158,6 +158,23 @@ describe('Comparing samply profiles', function () {
     assert.ok(verdict.includes(truthText(1)), `the older profile is the baseline: ${verdict}`);
   });
 
+  it('runs from the Command Palette: two of the workspace’s profiles picked, the older one the baseline', async () => {
+    write(A_NAME, pairA());
+    write(B_NAME, pairB());
+    await ui.press('F1');
+    await ui.waitFor('.quick-input-widget');
+    await ui.type('Feldera: Compare Samply Profiles');
+    await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'Compare Samply Profiles…' });
+    await ui.press('Enter');
+    // Every profile of the workspace, newest first, to pick two of (the newer one first here: order does not matter).
+    await ui.waitFor('.quick-input-list .monaco-list-row', { text: B_NAME });
+    await ui.click('.quick-input-list .monaco-list-row', { hasText: B_NAME });
+    await ui.click('.quick-input-list .monaco-list-row', { hasText: A_NAME });
+    await ui.press('Enter');
+    const verdict = await ui.frameText('#verdict', { ...WEBVIEW, hasText: 'Biggest changes' });
+    assert.ok(verdict.includes(truthText(1)), verdict);
+  });
+
   it('shows the hosts of a 3-host collection side by side, and one host against the rest', async () => {
     const files = [0, 1, 2].map((h) => write(`skewed-samply-20260101T000000Z-host${h}.json.gz`, hostProfile(h)));
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(files[1]));

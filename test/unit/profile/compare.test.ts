@@ -12,7 +12,7 @@ import {
   hostsView,
   sideOf,
   SKEWED_HOST,
-  staggerReads,
+  readsAtOnce,
   type Comparison,
   type DiffTree,
   type ProfileExtract,
@@ -300,29 +300,26 @@ describe('profile comparison: hosts of one collection', () => {
 });
 
 describe('profile comparison: reading several profiles', () => {
-  it('overlaps the reads unless free memory could not hold their peaks together', () => {
+  it('reads two at once unless free memory could not hold their peaks together', () => {
     const MiB = 1024 * 1024;
-    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 2, 18 * 1024 * MiB), false, 'plenty of memory');
-    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 2, 1200 * MiB), true, 'two peaks of ~540 MiB in 1.2 GiB');
-    assert.strictEqual(staggerReads([194 * MiB, 10 * MiB], 2, 1200 * MiB), false, 'one big, one small');
-    assert.strictEqual(staggerReads([194 * MiB, 194 * MiB], 1, 100 * MiB), false, 'one at a time anyway');
-    assert.strictEqual(staggerReads([194 * MiB], 2, 100 * MiB), false, 'a single profile');
-    // The three largest of four hosts count when three are read at once.
+    assert.strictEqual(readsAtOnce([194 * MiB, 194 * MiB], 18 * 1024 * MiB), 2, 'plenty of memory');
+    assert.strictEqual(readsAtOnce([194 * MiB, 194 * MiB], 1200 * MiB), 1, 'two peaks of ~540 MiB in 1.2 GiB');
+    assert.strictEqual(readsAtOnce([194 * MiB, 10 * MiB], 1200 * MiB), 2, 'one big, one small');
+    assert.strictEqual(readsAtOnce([194 * MiB], 100 * MiB), 2, 'a single profile: nothing to wait for');
+    // The two largest of four hosts count.
     assert.strictEqual(
-      staggerReads(
-        [100, 100, 100, 1].map((x) => x * MiB),
-        3,
-        1100 * MiB,
+      readsAtOnce(
+        [100, 300, 300, 1].map((x) => x * MiB),
+        2000 * MiB,
       ),
-      true,
+      1,
     );
     assert.strictEqual(
-      staggerReads(
+      readsAtOnce(
         [100, 100, 100, 1].map((x) => x * MiB),
-        2,
-        1100 * MiB,
+        2000 * MiB,
       ),
-      false,
+      2,
     );
   });
 });
