@@ -5,7 +5,10 @@
 // values. It is incremental: it can be fed the bytes as they are decompressed, so that parsing overlaps
 // gunzip (which runs on another thread).
 //
-// One more shape: a marker table's `data` column whose elements are `{"type":"FelderaMarker","name":<int>}` (Feldera
+// Two more shapes: a `stringArray` (the profile's string table) comes back as ByteStrings: its strings' UTF-8
+// bytes in one buffer, decoded only when asked for (a Feldera profile has millions of strings, one tooltip per
+// operator evaluation, which the marker reader scans as bytes and never needs as JS strings). And a marker table's
+// `data` column whose elements are `{"type":"FelderaMarker","name":<int>}` (Feldera
 // writes one per operator evaluation, millions of them) comes back as a FelderaDataColumn: the name indexes in an
 // Int32Array, and any other element kept aside as JSON.parse makes it. No object per marker.
 //
@@ -62,6 +65,50 @@ export class FelderaDataColumn {
   }
 }
 
+/** ByteStrings flags: the string has JSON escapes (decode it with JSON.parse), or bytes ≥ 0x80 (decode as UTF-8). */
+export const ESCAPED = 1;
+export const NON_ASCII = 2;
+
+/**
+ * A string table kept as bytes: string i is `bytes[start[i], end[i])` as written in the JSON, without its quotes.
+ * `get(i)` decodes it exactly as JSON.parse of the text would (and keeps it for the next time).
+ */
+export class ByteStrings {
+  private readonly decoded = new Map<number, string>();
+
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: Uint32Array,
+    readonly end: Uint32Array,
+    readonly flags: Uint8Array,
+  ) {}
+
+  get length(): number {
+    return this.start.length;
+  }
+
+  get(i: number): string | undefined {
+    if (!(i >= 0 && i < this.start.length)) return undefined;
+    let s = this.decoded.get(i);
+    if (s === undefined) {
+      s = this.decode(i);
+      this.decoded.set(i, s);
+    }
+    return s;
+  }
+
+  /** Every string, as JSON.parse gives the array. */
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.decode(i));
+  }
+
+  private decode(i: number): string {
+    const f = this.flags[i];
+    if (f & ESCAPED) return JSON.parse(this.bytes.toString('utf8', this.start[i] - 1, this.end[i] + 1)) as string;
+    return this.bytes.toString(f & NON_ASCII ? 'utf8' : 'latin1', this.start[i], this.end[i]);
+  }
+}
+
 /** The two key orders a FelderaMarker data object is written in: type first (Feldera), or name first. */
 const FELDERA_TYPE_FIRST = Buffer.from('{"type":"FelderaMarker","name":');
 const FELDERA_NAME_FIRST = Buffer.from('{"name":');
@@ -70,6 +117,25 @@ const FELDERA_NAME_FIRST_TAIL = Buffer.from(',"type":"FelderaMarker"}');
 const RBRACE_BYTES = Buffer.from('}');
 const NOT_FELDERA = -1;
 const NEED_MORE = -2;
+
+function growTo<T extends Uint32Array | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/** Bytes inside a string, by what the string table's scan must do with them. */
+const PLAIN = 0;
+const CLOSE = 1;
+const ESCAPE = 2;
+const CONTROL = 3;
+const HIGH = 4;
+const BYTE_CLASS = Uint8Array.from({ length: 256 }, (_, b) =>
+  b === QUOTE ? CLOSE : b === BACKSLASH ? ESCAPE : b < 0x20 ? CONTROL : b >= 0x80 ? HIGH : PLAIN,
+);
+
+/** 10^k, exact as doubles for k ≤ 22. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /** Returned by a scalar reader that ran out of the bytes available so far (more are coming). */
 const MORE: unique symbol = Symbol('more');
@@ -196,6 +262,13 @@ export class JsonBytesParser {
     }
   }
 
+  /** punct() without a generator: the next structural character consumed, or -1 when the bytes so far end first. */
+  private punctNow(): number {
+    const c = this.skipWs();
+    if (c >= 0) this.pos++;
+    return c;
+  }
+
   private *value(): Generator<void, unknown> {
     for (;;) {
       const at = this.pos;
@@ -284,6 +357,7 @@ export class JsonBytesParser {
     if (c === RBRACKET) return [];
     this.pos--;
     if (c === MINUS || (c >= ZERO && c <= NINE) || c === LOWER_N) return yield* this.numericArray(hint);
+    if (c === QUOTE && key === 'stringArray') return yield* this.stringTable();
     if (c === LBRACE && key === 'data') {
       let first = this.felderaElement();
       while (first === NEED_MORE) {
@@ -301,12 +375,103 @@ export class JsonBytesParser {
       // A string that is all there (most elements of string arrays): read it without a generator.
       const s = this.skipWs() === QUOTE ? this.string() : MORE;
       out.push(s !== MORE ? s : yield* this.value());
-      const c = yield* this.punct();
+      let c = this.punctNow();
+      if (c < 0) c = yield* this.punct();
       if (c === COMMA) continue;
       if (c === RBRACKET) return out;
       this.pos--;
       return this.fail('Expected "," or "]"');
     }
+  }
+
+  /**
+   * A string table (at its first element, a string): the strings' bytes kept as they are written, with where each
+   * starts and ends. An element that is not a string turns it into a plain array.
+   */
+  private *stringTable(): Generator<void, unknown> {
+    const from = this.pos;
+    let start = new Uint32Array(1024);
+    let end = new Uint32Array(1024);
+    let flags = new Uint8Array(1024);
+    let n = 0;
+    for (;;) {
+      const c = this.skipWs();
+      if (c < 0) {
+        if (this.short()) yield;
+        continue;
+      }
+      if (c !== QUOTE) {
+        // Not a string table after all: the strings so far, then the rest element by element.
+        const sofar = new ByteStrings(
+          this.copyOf(from, this.pos),
+          start.slice(0, n),
+          end.slice(0, n),
+          flags.slice(0, n),
+        );
+        const strings: unknown[] = sofar.toArray();
+        return yield* this.genericArray(strings);
+      }
+      const buf = this.buf;
+      const stop = this.end;
+      let p = this.pos + 1;
+      let f = 0;
+      // One table look-up per byte until one that matters: the closing quote, an escape, a control or non-ASCII byte.
+      while (p < stop) {
+        const k = BYTE_CLASS[buf[p]];
+        if (k === PLAIN) {
+          p++;
+        } else if (k === CLOSE) {
+          break;
+        } else if (k === HIGH) {
+          f |= NON_ASCII;
+          p++;
+        } else {
+          f |= ESCAPED;
+          p += k === ESCAPE ? 2 : 1;
+        }
+      }
+      if (p >= stop) {
+        if (this.final) {
+          this.pos = stop;
+          this.fail('Unterminated string');
+        }
+        yield;
+        continue;
+      }
+      if (f & ESCAPED) {
+        // Checked now, so that a bad one is an error while parsing (and the caller falls back), not when read.
+        try {
+          JSON.parse(this.bufView.toString('utf8', this.pos, p + 1));
+        } catch {
+          this.fail('Bad string');
+        }
+      }
+      if (n === start.length) {
+        start = growTo(start, n * 2);
+        end = growTo(end, n * 2);
+        flags = growTo(flags, n * 2);
+      }
+      start[n] = this.pos + 1 - from;
+      end[n] = p - from;
+      flags[n] = f;
+      n++;
+      this.pos = p + 1;
+      let d = this.punctNow();
+      if (d < 0) d = yield* this.punct();
+      if (d === RBRACKET) break;
+      if (d !== COMMA) {
+        this.pos--;
+        this.fail('Expected "," or "]"');
+      }
+    }
+    return new ByteStrings(this.copyOf(from, this.pos), start.slice(0, n), end.slice(0, n), flags.slice(0, n));
+  }
+
+  /** A copy of bytes [from, to): what outlives the input buffer. */
+  private copyOf(from: number, to: number): Buffer {
+    const out = Buffer.allocUnsafe(to - from);
+    this.bufView.copy(out, 0, from, to);
+    return out;
   }
 
   /**
@@ -330,7 +495,8 @@ export class JsonBytesParser {
         others.set(n, yield* this.value());
         names[n++] = -1;
       }
-      const c = yield* this.punct();
+      let c = this.punctNow();
+      if (c < 0) c = yield* this.punct();
       if (c === RBRACKET) break;
       if (c !== COMMA) {
         this.pos--;
@@ -575,7 +741,11 @@ export class JsonBytesParser {
     return r;
   }
 
-  /** A number: integers of up to 15 digits inline, anything else through JSON.parse of its token. */
+  /**
+   * A number: integers of up to 15 digits, and decimals of up to 15 significant digits and 22 decimals, inline;
+   * anything else through JSON.parse of its token. A decimal is its digits as an integer M (exact: M < 2^53) divided
+   * by 10^k (exact for k ≤ 22): one correctly rounded division, so the same double JSON.parse gives.
+   */
   private number(): number | More {
     const buf = this.buf;
     const end = this.end;
@@ -584,14 +754,33 @@ export class JsonBytesParser {
     let c = buf[pos];
     const neg = c === MINUS;
     if (neg) c = ++pos < end ? buf[pos] : -1;
-    if (c > ZERO && c <= NINE) {
+    const first = pos;
+    if (c >= ZERO && c <= NINE) {
       let v = c - ZERO;
       c = ++pos < end ? buf[pos] : -1;
-      while (c >= ZERO && c <= NINE) {
-        v = v * 10 + (c - ZERO);
-        c = ++pos < end ? buf[pos] : -1;
+      // A leading zero stands alone ("0", "0.5"); "01" is for JSON.parse to refuse.
+      if (v !== 0) {
+        while (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          c = ++pos < end ? buf[pos] : -1;
+        }
       }
-      if (c >= 0 && c !== DOT && c !== LOWER_E && c !== UPPER_E && pos - from <= 15) {
+      let digits = pos - first;
+      if (c === DOT) {
+        c = ++pos < end ? buf[pos] : -1;
+        const fraction = pos;
+        while (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          c = ++pos < end ? buf[pos] : -1;
+        }
+        const k = pos - fraction;
+        digits += k;
+        if (k > 0 && k <= 22 && c >= 0 && c !== LOWER_E && c !== UPPER_E && digits <= 15) {
+          this.pos = pos;
+          v /= POW10[k];
+          return neg ? -v : v;
+        }
+      } else if (c >= 0 && c !== LOWER_E && c !== UPPER_E && !(c >= ZERO && c <= NINE) && digits <= 15) {
         this.pos = pos;
         return neg ? -v : v;
       }

@@ -6,7 +6,8 @@
 // Speed: a Feldera profile has millions of eval markers, each with its own tooltip string (the CPU and real figures
 // differ per evaluation). Each distinct tooltip is scanned once, by hand, from its end; the marker columns are read
 // as the typed arrays jsonBytes.ts makes, and `data` as its FelderaDataColumn (name indexes, no object per marker).
-import { FelderaDataColumn } from './jsonBytes';
+import { ByteStrings, ESCAPED, FelderaDataColumn } from './jsonBytes';
+import type { StringTable } from './strings';
 import type { MarkerSkipReason, MarkerStats, MemoryPoint, SpanCategory } from './types';
 
 type Json = { [key: string]: unknown };
@@ -115,6 +116,137 @@ export function parseEvalTooltip(s: string): EvalTooltip | undefined {
   };
 }
 
+/**
+ * scanEvalTooltip on a string's UTF-8 bytes, b[from, to): the same answer as on the decoded string (μ is CE BC, µ is
+ * C2 B5; digits, spaces and the fixed words are ASCII, and no byte of a multi-byte character is one of them).
+ * Indexes in `out` are into `b`.
+ */
+export function scanEvalTooltipBytes(b: Uint8Array, from: number, to: number, out: TooltipScan): boolean {
+  let p = to - CPU_TAIL.length;
+  if (p < from || !bytesAt(b, p, CPU_TAIL)) return false;
+  p = microBefore(b, from, p);
+  if (p < 0) return false;
+  p = numberBeforeBytes(b, from, p, num);
+  if (p < 0) return false;
+  const cpu = num.v;
+  p -= REAL_TAIL.length;
+  if (p < from || !bytesAt(b, p, REAL_TAIL)) return false;
+  p = microBefore(b, from, p);
+  if (p < 0) return false;
+  p = numberBeforeBytes(b, from, p, num);
+  if (p < 0) return false;
+  const real = num.v;
+  p -= USED.length;
+  if (p <= from || !bytesAt(b, p, USED)) return false;
+  let nameEnd = p - 1;
+  while (nameEnd >= from && b[nameEnd] !== 0x20) nameEnd--;
+  if (nameEnd === p - 1) return false;
+  out.nameEnd = nameEnd < from ? -1 : nameEnd;
+  out.usedAt = p;
+  out.realUs = real;
+  out.cpuUs = cpu;
+  return true;
+}
+
+function bytesAt(b: Uint8Array, at: number, lit: string): boolean {
+  for (let k = 0; k < lit.length; k++) if (b[at + k] !== lit.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The start of the micro sign ending at `end` (μ, µ or u), or -1. */
+function microBefore(b: Uint8Array, from: number, end: number): number {
+  const c = end - 1 >= from ? b[end - 1] : -1;
+  if (c === 0x75) return end - 1;
+  if (end - 2 >= from && ((c === 0xbc && b[end - 2] === 0xce) || (c === 0xb5 && b[end - 2] === 0xc2))) return end - 2;
+  return -1;
+}
+
+function numberBeforeBytes(b: Uint8Array, from: number, end: number, out: { v: number }): number {
+  let p = end;
+  while (p > from && isDigit(b[p - 1])) p--;
+  if (p === end) return -1;
+  let start = p;
+  if (p - 1 > from && b[p - 1] === 0x2e && isDigit(b[p - 2])) {
+    start = p - 1;
+    while (start > from && isDigit(b[start - 1])) start--;
+    out.v = Number(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1'));
+    return start;
+  }
+  let v = 0;
+  for (let k = start; k < end; k++) v = v * 10 + (b[k] - 0x30);
+  out.v = v;
+  return start;
+}
+
+/**
+ * Byte strings → ids, without making a JS string per lookup: open addressing on an FNV-1a hash, each key's bytes
+ * copied once into an arena.
+ */
+class ByteKeyMap {
+  private slots = new Int32Array(1024).fill(-1);
+  private keyStart: number[] = [];
+  private keyLength: number[] = [];
+  private values: number[] = [];
+  private arena = Buffer.alloc(4096);
+  private used = 0;
+
+  get(b: Uint8Array, from: number, to: number): number | undefined {
+    const mask = this.slots.length - 1;
+    for (let i = hashBytes(b, from, to) & mask; ; i = (i + 1) & mask) {
+      const e = this.slots[i];
+      if (e < 0) return undefined;
+      if (this.same(e, b, from, to)) return this.values[e];
+    }
+  }
+
+  set(b: Uint8Array, from: number, to: number, value: number): void {
+    const len = to - from;
+    if (this.used + len > this.arena.length) {
+      const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.used + len));
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+    }
+    this.arena.set(b.subarray(from, to), this.used);
+    const e = this.values.length;
+    this.keyStart.push(this.used);
+    this.keyLength.push(len);
+    this.values.push(value);
+    this.used += len;
+    if ((e + 1) * 2 > this.slots.length) this.rehash();
+    else this.insert(e, hashBytes(b, from, to));
+  }
+
+  private same(e: number, b: Uint8Array, from: number, to: number): boolean {
+    const len = to - from;
+    if (this.keyLength[e] !== len) return false;
+    const a = this.arena;
+    const s = this.keyStart[e];
+    for (let k = 0; k < len; k++) if (a[s + k] !== b[from + k]) return false;
+    return true;
+  }
+
+  private insert(e: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    while (this.slots[i] >= 0) i = (i + 1) & mask;
+    this.slots[i] = e;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let e = 0; e < this.values.length; e++) {
+      const s = this.keyStart[e];
+      this.insert(e, hashBytes(this.arena, s, s + this.keyLength[e]));
+    }
+  }
+}
+
+function hashBytes(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ b[k], 0x01000193);
+  return h >>> 0;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // What the reader keeps
 
@@ -217,7 +349,8 @@ export class MarkerReader {
   private otherFeldera = 0;
   private minTime = Infinity;
   private maxTime = -Infinity;
-  private readonly memos = new Map<object, StringMemo>();
+  private readonly memos = new Map<StringTable, StringMemo>();
+  private readonly byNodeBytes = new ByteKeyMap();
   /** Distinct tooltips: operator, CPU and real of each. */
   private recOp = new Int32Array(1024);
   private recCpu = new Float64Array(1024);
@@ -231,7 +364,10 @@ export class MarkerReader {
   private readonly scan: TooltipScan = { nameEnd: -1, usedAt: 0, realUs: 0, cpuUs: 0 };
 
   /** `categories`: meta.categories; `expected`: about how many markers there are (all threads' lengths). */
-  constructor(categories: unknown, expected: number) {
+  constructor(
+    categories: unknown,
+    private readonly expected: number,
+  ) {
     const list = Array.isArray(categories) ? categories : [];
     this.categoryKind = new Uint8Array(list.length);
     list.forEach((c, i) => {
@@ -250,8 +386,12 @@ export class MarkerReader {
     };
   }
 
-  /** Reads one thread's `markers` table; `strings` is the string table its indexes point into. */
-  readThread(thread: number, table: unknown, strings: Column | undefined): void {
+  /**
+   * Reads one thread's `markers` table; `strings` is the string table its indexes point into. The loop runs once per
+   * marker (millions): columns, memos and the eval columns are locals, and what is rare (a skip, a span, a new
+   * tooltip) leaves it through a call.
+   */
+  readThread(thread: number, table: unknown, strings: StringTable | undefined): void {
     if (!isObj(table)) return;
     const nameCol = col(table.name) as NumColumn | undefined;
     const n = tableLength(table, nameCol);
@@ -263,38 +403,37 @@ export class MarkerReader {
     const catCol = col(table.category) as NumColumn | undefined;
     const data = table.data;
     const fast = data instanceof FelderaDataColumn ? data : undefined;
+    const fastNames = fast ? fast.names : undefined;
     const dataCol = fast ? undefined : (col(data) as Column | undefined);
-    const memo = strings ? this.memo(strings) : undefined;
-    const stringCount = strings ? strings.length : 0;
-    if (!nameCol || !startCol || !endCol) {
-      this.skip('badTime', n);
+    if (!nameCol || !startCol || !endCol || !strings) {
+      this.skip(!strings ? 'badString' : 'badTime', n);
       return;
     }
+    const memo = this.memo(strings);
+    const nameKinds = memo.nameKind;
+    const tooltips = memo.tooltip;
+    const byteStrings = strings instanceof ByteStrings ? strings : undefined;
+    const stringFlags = byteStrings ? byteStrings.flags : undefined;
+    const stringCount = strings.length;
+    const catKinds = this.categoryKind;
+    const catCount = catKinds.length;
+    let e = this.evals;
+    let minTime = this.minTime;
+    let maxTime = this.maxTime;
     for (let i = 0; i < n; i++) {
-      const phase = phaseCol ? phaseCol[i] : 1;
-      if (phase !== 1) {
+      if (phaseCol && phaseCol[i] !== 1) {
         this.skip('phase', 1);
         continue;
       }
       // The tooltip's string index, from the typed column when the fast parser made one.
-      let tip: number;
-      if (fast && fast.names[i] >= 0) {
-        tip = fast.names[i];
-      } else {
-        const d = fast ? fast.others.get(i) : dataCol ? dataCol[i] : undefined;
-        if (d === null || d === undefined) {
-          this.skip('nullData', 1);
-          continue;
-        }
-        if (!isObj(d) || d.type !== 'FelderaMarker') {
-          this.skip('otherType', 1);
-          continue;
-        }
-        tip = typeof d.name === 'number' && Number.isInteger(d.name) ? d.name : -1;
+      let tip = fastNames ? fastNames[i] : -1;
+      if (tip < 0) {
+        tip = this.dataName(fast ? fast.others.get(i) : dataCol ? dataCol[i] : undefined);
+        if (tip < -1) continue;
       }
       const start = startCol[i];
       const end = endCol[i];
-      if (typeof start !== 'number' || typeof end !== 'number' || !Number.isFinite(start) || !Number.isFinite(end)) {
+      if (typeof start !== 'number' || typeof end !== 'number' || !(start - start === 0) || !(end - end === 0)) {
         this.skip('badTime', 1);
         continue;
       }
@@ -303,55 +442,102 @@ export class MarkerReader {
         continue;
       }
       const nameIdx = nameCol[i];
-      if (
-        !memo ||
-        !strings ||
-        typeof nameIdx !== 'number' ||
-        !(nameIdx >= 0 && nameIdx < stringCount) ||
-        !(tip >= 0 && tip < stringCount)
-      ) {
+      if (typeof nameIdx !== 'number' || !(nameIdx >= 0 && nameIdx < stringCount) || !(tip >= 0 && tip < stringCount)) {
         this.skip('badString', 1);
         continue;
       }
-      let nameKind = memo.nameKind[nameIdx] - 1;
+      let nameKind = nameKinds[nameIdx] - 1;
       if (nameKind < 0) {
-        const s = strings[nameIdx];
-        nameKind = typeof s === 'string' ? (NAME_KIND[s] ?? K_OTHER) : K_UNKNOWN;
-        memo.nameKind[nameIdx] = nameKind + 1;
+        const s = strings.get(nameIdx);
+        nameKind = s === undefined ? K_UNKNOWN : (NAME_KIND[s] ?? K_OTHER);
+        nameKinds[nameIdx] = nameKind + 1;
       }
       if (nameKind === K_UNKNOWN) {
         this.skip('badString', 1);
         continue;
       }
       const c = catCol ? catCol[i] : undefined;
-      const catKind = typeof c === 'number' && c >= 0 && c < this.categoryKind.length ? this.categoryKind[c] : 0;
+      const catKind = typeof c === 'number' && c >= 0 && c < catCount ? catKinds[c] : K_UNKNOWN;
       const kind =
         catKind === C_OPERATOR ? (nameKind === K_EVAL ? K_EVAL : K_OTHER) : catKind === K_UNKNOWN ? nameKind : catKind;
       if (kind === K_EVAL) {
-        let rec = memo.tooltip[tip];
+        let rec = tooltips[tip];
         if (rec === 0) {
-          rec = this.readTooltip(strings[tip]);
-          memo.tooltip[tip] = rec;
+          rec =
+            byteStrings && stringFlags && (stringFlags[tip] & ESCAPED) === 0
+              ? this.readTooltipBytes(byteStrings, tip)
+              : this.readTooltip(strings.get(tip));
+          tooltips[tip] = rec;
         }
         if (rec < 0) {
           this.skip('badTooltip', 1);
           continue;
         }
-        this.addEval(thread, rec - 1, start, end);
+        if (e.count === e.thread.length) e = this.growEvals();
+        const k = e.count++;
+        const r = rec - 1;
+        e.thread[k] = thread;
+        e.op[k] = this.recOp[r];
+        e.start[k] = start;
+        e.end[k] = end;
+        e.cpu[k] = this.recCpu[r];
+        e.real[k] = this.recReal[r];
       } else if (kind === K_OTHER) {
         this.otherFeldera++;
-      } else {
-        const label = strings[tip];
-        const name = strings[nameIdx];
-        if (typeof label !== 'string') {
-          this.skip('badString', 1);
-          continue;
-        }
-        this.spans.push({ thread, category: SPAN_CATEGORY[kind], name: name as string, start, end, label });
+      } else if (!this.addSpan(thread, kind, strings, nameIdx, tip, start, end)) {
+        continue;
       }
-      if (start < this.minTime) this.minTime = start;
-      if (end > this.maxTime) this.maxTime = end;
+      if (start < minTime) minTime = start;
+      if (end > maxTime) maxTime = end;
     }
+    this.minTime = minTime;
+    this.maxTime = maxTime;
+  }
+
+  /** A marker's `data` that the fast column did not take: its name index; -1 for none; -2 when skipped (counted). */
+  private dataName(d: unknown): number {
+    if (d === null || d === undefined) {
+      this.skip('nullData', 1);
+      return -2;
+    }
+    if (!isObj(d) || d.type !== 'FelderaMarker') {
+      this.skip('otherType', 1);
+      return -2;
+    }
+    return typeof d.name === 'number' && Number.isInteger(d.name) ? d.name : -1;
+  }
+
+  private addSpan(
+    thread: number,
+    kind: number,
+    strings: StringTable,
+    nameIdx: number,
+    tip: number,
+    start: number,
+    end: number,
+  ): boolean {
+    const label = strings.get(tip);
+    if (label === undefined) {
+      this.skip('badString', 1);
+      return false;
+    }
+    const name = strings.get(nameIdx) ?? '';
+    this.spans.push({ thread, category: SPAN_CATEGORY[kind], name, start, end, label });
+    return true;
+  }
+
+  private growEvals(): EvalSpans {
+    const e = this.evals;
+    this.evals = {
+      count: e.count,
+      thread: grow(e.thread),
+      op: grow(e.op),
+      start: grow(e.start),
+      end: grow(e.end),
+      cpu: grow(e.cpu),
+      real: grow(e.real),
+    };
+    return this.evals;
   }
 
   /** Reads `profile.counters`: the RSS counter becomes the memory series; the others are listed by name. */
@@ -417,32 +603,50 @@ export class MarkerReader {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
   }
 
-  private memo(strings: Column): StringMemo {
-    let m = this.memos.get(strings as object);
+  private memo(strings: StringTable): StringMemo {
+    let m = this.memos.get(strings);
     if (!m) {
       m = { nameKind: new Uint8Array(strings.length), tooltip: new Int32Array(strings.length) };
-      this.memos.set(strings as object, m);
+      this.memos.set(strings, m);
+      // Each string is scanned once at most: room for all of them as tooltips, at once.
+      const room = Math.min(this.expected, this.records + strings.length);
+      if (room > this.recOp.length) {
+        this.recOp = growTo(this.recOp, room);
+        this.recCpu = growTo(this.recCpu, room);
+        this.recReal = growTo(this.recReal, room);
+      }
     }
     return m;
   }
 
-  /** Scans one tooltip; returns its record + 1, or -1 when it is not an eval tooltip. */
-  private readTooltip(s: unknown): number {
-    if (typeof s !== 'string' || !scanEvalTooltip(s, this.scan)) return -1;
+  /** readTooltip on the string's bytes: no JS string unless the tooltip names an operator not met yet. */
+  private readTooltipBytes(strings: ByteStrings, i: number): number {
+    const b = strings.bytes;
+    const from = strings.start[i];
+    if (!scanEvalTooltipBytes(b, from, strings.end[i], this.scan)) return -1;
     const { nameEnd, usedAt, realUs, cpuUs } = this.scan;
-    const prefix = s.slice(0, usedAt);
-    let op = this.byPrefix.get(prefix);
+    // The node id alone names the operator (its first name is kept), and is short to hash.
+    const nodeStart = nameEnd < 0 ? from : nameEnd + 1;
+    let op = this.byNodeBytes.get(b, nodeStart, usedAt);
     if (op === undefined) {
-      const nodeId = s.slice(nameEnd + 1, usedAt);
-      op = this.byNode.get(nodeId);
-      if (op === undefined) {
-        op = this.nodeIds.length;
-        this.byNode.set(nodeId, op);
-        this.nodeIds.push(nodeId);
-        this.names.push(nameEnd < 0 ? '' : s.slice(0, nameEnd));
-      }
-      this.byPrefix.set(prefix, op);
+      op = this.operator(b.toString('utf8', nodeStart, usedAt), nameEnd < 0 ? '' : b.toString('utf8', from, nameEnd));
+      this.byNodeBytes.set(b, nodeStart, usedAt, op);
     }
+    return this.record(op, cpuUs, realUs);
+  }
+
+  private operator(nodeId: string, name: string): number {
+    let op = this.byNode.get(nodeId);
+    if (op === undefined) {
+      op = this.nodeIds.length;
+      this.byNode.set(nodeId, op);
+      this.nodeIds.push(nodeId);
+      this.names.push(name);
+    }
+    return op;
+  }
+
+  private record(op: number, cpuUs: number, realUs: number): number {
     const r = this.records++;
     if (r === this.recOp.length) {
       this.recOp = grow(this.recOp);
@@ -455,26 +659,17 @@ export class MarkerReader {
     return r + 1;
   }
 
-  private addEval(thread: number, rec: number, start: number, end: number): void {
-    let e = this.evals;
-    if (e.count === e.thread.length) {
-      e = this.evals = {
-        count: e.count,
-        thread: grow(e.thread),
-        op: grow(e.op),
-        start: grow(e.start),
-        end: grow(e.end),
-        cpu: grow(e.cpu),
-        real: grow(e.real),
-      };
+  /** Scans one tooltip; returns its record + 1, or -1 when it is not an eval tooltip. */
+  private readTooltip(s: unknown): number {
+    if (typeof s !== 'string' || !scanEvalTooltip(s, this.scan)) return -1;
+    const { nameEnd, usedAt, realUs, cpuUs } = this.scan;
+    const prefix = s.slice(0, usedAt);
+    let op = this.byPrefix.get(prefix);
+    if (op === undefined) {
+      op = this.operator(s.slice(nameEnd + 1, usedAt), nameEnd < 0 ? '' : s.slice(0, nameEnd));
+      this.byPrefix.set(prefix, op);
     }
-    const k = e.count++;
-    e.thread[k] = thread;
-    e.op[k] = this.recOp[rec];
-    e.start[k] = start;
-    e.end[k] = end;
-    e.cpu[k] = this.recCpu[rec];
-    e.real[k] = this.recReal[rec];
+    return this.record(op, cpuUs, realUs);
   }
 }
 
@@ -522,7 +717,11 @@ function memoryFrom(time: Float64Array, bytes: Float64Array): MemoryCounter | un
 }
 
 function grow<T extends Int32Array | Float64Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  return growTo(a, a.length * 2);
+}
+
+function growTo<T extends Int32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
 }

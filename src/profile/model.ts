@@ -6,6 +6,7 @@
 import { CallNodeTable, type FrozenCallNodes } from './callNodes';
 import { MarkerReader, type MarkerTables } from './markers';
 import { lowerBound, OperatorIndex } from './operators';
+import { stringTableOf, type StringTable } from './strings';
 import { DEFAULT_MAX_SPANS, memorySeries, timelineSpans } from './timeline';
 import {
   MAX_PROFILE_VERSION,
@@ -633,7 +634,7 @@ function addFunc(t: FunctionTable, name: string, lib: string | undefined, file: 
 
 /** The tables one thread's stacks resolve through: shared (v60+) or the thread's own. */
 interface ThreadTables {
-  strings: Column;
+  strings: StringTable;
   stackTable: Json;
   frameTable: Json;
   funcTable: Json;
@@ -972,9 +973,8 @@ function countMarkers(threads: unknown[]): number {
 }
 
 /** The string table a thread's indexes point into: shared (v56+) or its own. */
-function threadStrings(shared: Json, t: Json): Column | undefined {
-  if (Array.isArray(shared.stringArray)) return shared.stringArray;
-  return Array.isArray(t.stringArray) ? t.stringArray : undefined;
+function threadStrings(shared: Json, t: Json): StringTable | undefined {
+  return stringTableOf(shared.stringArray) ?? stringTableOf(t.stringArray);
 }
 
 /** An upper bound of the call-node count: all stacks of all stack tables. */
@@ -993,11 +993,10 @@ function threadTables(shared: Json, t: Json, where: string): ThreadTables {
     const own = t[name];
     return isObj(own) ? own : undefined;
   };
-  const strings = Array.isArray(shared.stringArray)
-    ? shared.stringArray
-    : Array.isArray(t.stringArray)
-      ? t.stringArray
-      : fail(`In ${where}, there is no stringArray (neither shared nor the thread's own).`);
+  const strings =
+    stringTableOf(shared.stringArray) ??
+    stringTableOf(t.stringArray) ??
+    fail(`In ${where}, there is no stringArray (neither shared nor the thread's own).`);
   const need = (name: string): Json => pick(name) ?? fail(`In ${where}, the ${name} is missing.`);
   return {
     strings,
@@ -1026,11 +1025,7 @@ function mapFuncs(
   const resNameCol = resourceTable ? (optColumn(resourceTable, 'name') as NumColumn | undefined) : undefined;
   const resLibCol = resourceTable ? (optColumn(resourceTable, 'lib') as NumColumn | undefined) : undefined;
   const resLength = resourceTable ? tableLength(resourceTable, resNameCol ?? resLibCol ?? [], '') : 0;
-  const str = (i: unknown): string | undefined => {
-    if (typeof i !== 'number') return undefined;
-    const s = strings[i];
-    return typeof s === 'string' ? s : undefined;
-  };
+  const str = (i: unknown): string | undefined => (typeof i === 'number' ? strings.get(i) : undefined);
   const resourceLibName: (string | undefined)[] = [];
   for (let r = 0; r < resLength; r++) {
     let lib = resNameCol ? str(resNameCol[r]) : undefined;

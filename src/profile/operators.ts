@@ -396,13 +396,46 @@ export function lowerBound(a: ArrayLike<number>, lo: number, hi: number, x: numb
 /** Sorts spans [lo, hi) by start, longest first on a tie (a parent before the spans inside it). */
 function sortByStart(s: EvalSpans, lo: number, hi: number): void {
   const { start, end } = s;
-  let sorted = true;
-  for (let k = lo + 1; k < hi && sorted; k++) {
-    if (start[k] < start[k - 1] || (start[k] === start[k - 1] && end[k] > end[k - 1])) sorted = false;
+  const before = (a: number, b: number) => start[a] < start[b] || (start[a] === start[b] && end[a] > end[b]);
+  // Feldera logs a span when it ends, so a nested circuit's span comes after its operators': nearly sorted. An
+  // insertion sort moves each such span back past its operators, in place; if it has too much to move, the data is
+  // not nearly sorted after all and a general sort takes over.
+  let budget = 8 * (hi - lo) + 1024;
+  const { thread, op, cpu, real } = s;
+  for (let k = lo + 1; k < hi; k++) {
+    if (!before(k, k - 1)) continue;
+    const t0 = thread[k];
+    const o0 = op[k];
+    const s0 = start[k];
+    const e0 = end[k];
+    const c0 = cpu[k];
+    const r0 = real[k];
+    let j = k;
+    while (j > lo && (s0 < start[j - 1] || (s0 === start[j - 1] && e0 > end[j - 1]))) {
+      thread[j] = thread[j - 1];
+      op[j] = op[j - 1];
+      start[j] = start[j - 1];
+      end[j] = end[j - 1];
+      cpu[j] = cpu[j - 1];
+      real[j] = real[j - 1];
+      j--;
+    }
+    thread[j] = t0;
+    op[j] = o0;
+    start[j] = s0;
+    end[j] = e0;
+    cpu[j] = c0;
+    real[j] = r0;
+    budget -= k - j;
+    if (budget < 0) {
+      sortGenerally(s, lo, hi);
+      return;
+    }
   }
-  if (sorted) return;
-  // Feldera logs a span when it ends, so a nested circuit's span follows its operators': nearly sorted, which the
-  // engine's sort (TimSort) handles in about one pass.
+}
+
+function sortGenerally(s: EvalSpans, lo: number, hi: number): void {
+  const { start, end } = s;
   const order = Array.from({ length: hi - lo }, (_, i) => lo + i);
   order.sort((a, b) => start[a] - start[b] || end[b] - end[a] || a - b);
   for (const column of [s.thread, s.op, s.start, s.end, s.cpu, s.real] as (Int32Array | Float64Array)[]) {

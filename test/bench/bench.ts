@@ -2,7 +2,8 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,compare   some figures (BENCHMARKS.md untouched)
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,compare   some figures (BENCHMARKS.md untouched…)
+//   FELDERA_BENCH_MERGE=1                 …unless this is set: then their rows and sections replace those in BENCHMARKS.md
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
 import { spawn } from 'child_process';
@@ -14,6 +15,7 @@ import { type Figure, log, machine, ROOT } from './common';
 import { downloadFigures } from './download';
 import { pipelinesFigure } from './pipelines';
 import { pollingFigure } from './polling';
+import { felderaProfileFigures } from './profileFeldera';
 import { profileSummaryFigure } from './profileSummary';
 import { sizeFigures } from './size';
 
@@ -84,6 +86,50 @@ function markdown(figures: Figure[], info: ReturnType<typeof machine>, started: 
   ].join('\n');
 }
 
+/**
+ * BENCHMARKS.md with these figures' rows and sections replaced (or added), and a line saying which parts were
+ * measured again, when, and under what load: the other figures stay as the last full run measured them.
+ */
+function merged(
+  old: string,
+  figures: Figure[],
+  info: ReturnType<typeof machine>,
+  started: Date,
+  parts: Part[],
+): string {
+  const fresh = markdown(figures, info, started, 0).split('\n');
+  const rowOf = (lines: string[], name: string) =>
+    lines.findIndex((l) => l.startsWith(`| ${name.replace(/\|/g, '\\|')} |`));
+  const lines = old.split('\n');
+  for (const f of figures) {
+    const row = fresh[rowOf(fresh, f.figure)];
+    const at = rowOf(lines, f.figure);
+    if (at >= 0) lines[at] = row;
+    else {
+      let last = lines.length - 1;
+      while (last >= 0 && !lines[last].startsWith('| ')) last--;
+      lines.splice(last + 1, 0, row);
+    }
+    const section = fresh.slice(fresh.indexOf(`### ${f.figure}`));
+    const end = section.findIndex((l, i) => i > 0 && l.startsWith('### '));
+    const block = end < 0 ? section : section.slice(0, end);
+    const from = lines.indexOf(`### ${f.figure}`);
+    if (from < 0) lines.push(...(lines[lines.length - 1] === '' ? [] : ['']), ...block);
+    else {
+      let to = lines.findIndex((l, i) => i > from && l.startsWith('### '));
+      if (to < 0) to = lines.length;
+      lines.splice(from, to - from, ...block);
+    }
+  }
+  const note =
+    `- Re-measured on ${started.toISOString()} with FELDERA_BENCH_ONLY=${parts.join(',')}: ` +
+    `${figures.map((f) => f.figure).join('; ')} (load average at the start ${info.load}).`;
+  const earlier = lines.findIndex((l) => l.startsWith(`- Re-measured on `) && l.includes(`=${parts.join(',')}:`));
+  if (earlier >= 0) lines[earlier] = note;
+  else lines.splice(lines.findIndex((l) => l.startsWith('- Node ')) + 1, 0, note);
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
@@ -131,8 +177,12 @@ async function main(): Promise<void> {
       ]);
     }
 
-    if (wanted('profile'))
-      profile = await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()]);
+    if (wanted('profile')) {
+      profile = [
+        ...(await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()])),
+        ...(await attempt('Feldera profile', '≤ 1.5×; ≤ 150 ms', felderaProfileFigures)),
+      ];
+    }
     if (wanted('compare')) compare = await attempt('compare two profiles', '≤ 1.3×; ≤ 1.5×; ≤ 50 ms', compareFigures);
   } finally {
     if (productionBuild) {
@@ -147,10 +197,13 @@ async function main(): Promise<void> {
   for (const f of figures) console.log(line(f));
   // A partial run writes no BENCHMARKS.md: its notes go to the console instead.
   if (only) for (const f of figures) console.log(`\n${f.figure}:\n${f.notes.map((n) => `  - ${n}`).join('\n')}`);
+  const file = path.join(ROOT, 'BENCHMARKS.md');
   if (!only) {
-    const file = path.join(ROOT, 'BENCHMARKS.md');
     fs.writeFileSync(file, markdown(figures, info, started, seconds));
     console.log(`\nwrote ${path.relative(process.cwd(), file) || file} (${Math.round(seconds)} s)`);
+  } else if (process.env.FELDERA_BENCH_MERGE === '1' && fs.existsSync(file)) {
+    fs.writeFileSync(file, merged(fs.readFileSync(file, 'utf8'), figures, info, started, only));
+    console.log(`\nmerged ${figures.length} figure(s) into ${path.relative(process.cwd(), file) || file}`);
   }
 }
 
