@@ -1,27 +1,47 @@
-// Comparing two ~200 MiB profiles (issue #14): the comparison editor's way (one session worker, both profiles read
+// Comparing two ~200 MiB Feldera profiles (issue #14): the comparison editor's way (one session worker, both profiles read
 // at once in their own threads, then the first comparison) against opening the larger one alone the profile viewer's
 // way, alternating child processes; time, peak memory and the longest stall of the calling thread.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeBigProfile } from '../unit/profile/generate';
+import { pipeline } from 'stream/promises';
+import * as zlib from 'zlib';
+import { largeProfileJsonStream } from '../emulator/profileGenerator';
 import { cacheDir, type Figure, list, log, median, mib, ms, runNodeChild } from './common';
 import type { CompareChildResult } from './compareChild';
 
 const ROUNDS = Number(process.env.FELDERA_BENCH_ROUNDS) || 3;
+/** As the Feldera profile figure (profileFeldera.ts): ~212 MiB of JSON, over 2 million eval markers, 16 workers. */
+const TARGET_JSON = 212 * 1024 * 1024;
 
-/** Two different profiles (seeds 42 and 43) of ~200 MiB of JSON each, gzipped; generated once and cached. */
+/**
+ * Two collections of one pipeline (the same circuit, different samples and spans), as the emulator's generator writes
+ * Feldera profiles; generated once and cached. Collection 1 is the Feldera profile figure's input: the same file.
+ */
 async function prepare(): Promise<string[]> {
-  const generator = fs.readFileSync(require.resolve('../unit/profile/generate'));
-  const key = crypto.createHash('sha256').update(generator).digest('hex').slice(0, 12);
+  const hash = crypto.createHash('sha256');
+  for (const m of ['../emulator/profileGenerator', '../emulator/felderaWork'])
+    hash.update(fs.readFileSync(require.resolve(m)));
+  const key = hash.digest('hex').slice(0, 12);
   const files: string[] = [];
-  for (const seed of [42, 43]) {
-    // Seed 42 is the profile-summary figure's input: the same cached file.
-    const file = path.join(cacheDir(), `big-profile-200MiB-${seed === 42 ? '' : `seed${seed}-`}${key}.json.gz`);
+  for (const collection of [1, 2]) {
+    const file = path.join(
+      cacheDir(),
+      `feldera-profile-212MiB-${collection === 1 ? '' : `c${collection}-`}${key}.json.gz`,
+    );
     if (!fs.existsSync(file)) {
-      log(`generating a ~200 MiB profile (seed ${seed}) with test/unit/profile/generate.ts (once; cached)`);
+      log(
+        `generating a ~212 MiB Feldera profile (collection ${collection}) with the emulator's generator (once; cached)`,
+      );
       const part = `${file}.${process.pid}.part`;
-      await writeBigProfile(part, { gzip: true, seed });
+      await pipeline(
+        largeProfileJsonStream({ pipeline: 'bench', workers: 16, collection }, TARGET_JSON, {
+          markers: true,
+          sizeOf: 'json',
+        }),
+        zlib.createGzip({ level: 2 }),
+        fs.createWriteStream(part),
+      );
       fs.renameSync(part, file);
     }
     files.push(file);
@@ -59,8 +79,9 @@ export async function compareFigures(): Promise<Figure[]> {
   const openStall = Math.max(...open.map((r) => r.longestStallMs));
   const reads = compare.map((r) => r.readMs.map((x) => ms(x)).join(' and ')).join('; ');
   const input =
-    `Two profiles written by test/unit/profile/generate.ts writeBigProfile (seeds 42 and 43: different samples, ` +
-    `~200 MiB of JSON each; ${mib(fs.statSync(a).size)} and ${mib(fs.statSync(b).size)} gzipped). ` +
+    `Two Feldera profiles from the emulator's generator (test/emulator/profileGenerator.ts, collections 1 and 2 of ` +
+    `one pipeline: the same circuit, different samples and eval spans; ~212 MiB of JSON and over 2 million eval ` +
+    `markers each, 16 workers; ${mib(fs.statSync(a).size)} and ${mib(fs.statSync(b).size)} gzipped). ` +
     `${ROUNDS} alternating rounds, each run in its own child process; medians. The machine has 2 cores and was ` +
     'shared with other work (other sessions building and testing) while this ran.';
   const answer = compare[0].answer;
@@ -84,7 +105,8 @@ export async function compareFigures(): Promise<Figure[]> {
           open.map((r) => r.totalMs),
           (x) => ms(x),
         )}. Each profile read at: ${reads}. The answer sent on: ${answer.functions} function rows in all ` +
-          `(the first 500 sent), ${answer.nodes} flame-graph nodes, ${(answer.answerBytes / 1024).toFixed(0)} KiB as JSON.`,
+          `(the first 500 sent), ${answer.nodes} flame-graph nodes, ${answer.operators} operators, ` +
+          `${(answer.answerBytes / 1024).toFixed(0)} KiB as JSON.`,
         `The alternative that saves memory (one read after the other: \`parallel: 1\`, what the session does by ` +
           `itself when free memory could not hold two reads), one run: ${ms(serial.totalMs)} = ` +
           `${(serial.totalMs / t1).toFixed(2)}× the baseline, peak +${mib(serial.peakGrowth, 0)} = ` +
@@ -128,7 +150,14 @@ export async function compareFigures(): Promise<Figure[]> {
             (x) => ms(x),
           )}. It only receives progress and the answer. For scale, the same meter while the larger profile opened ` +
           `alone in the viewer's worker (the worst of ${open.length}): ${ms(openStall)} — what the machine's load ` +
-          'does to a thread that has nothing to do.',
+          'does to a thread that has nothing to do. What the main thread itself used meanwhile (its CPU time, from ' +
+          `/proc, 10 ms resolution; the 5 ms timer's own ticks included): comparison ${list(
+            compare.map((r) => r.mainThreadCpuMs),
+            (x) => ms(x),
+          )}; alone ${list(
+            open.map((r) => r.mainThreadCpuMs),
+            (x) => ms(x),
+          )}.`,
       ],
     },
   ];
