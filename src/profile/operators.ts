@@ -37,6 +37,16 @@ interface Accumulated {
   totalEvals: number;
 }
 
+/** Operators' CPU per thread: row o (in `nodeIds` order) × column (in `threads` order). */
+export interface OperatorThreadCpu {
+  nodeIds: string[];
+  /** Threads that have eval spans, ascending. */
+  threads: number[];
+  cpuUs: Float64Array;
+  /** How many of the operator's spans on that thread counted (0: it did not run there in the selection). */
+  spans: Uint32Array;
+}
+
 export class OperatorIndex {
   /** Threads that have eval spans, ascending; `column[t]` is t's index in it (-1 for none). */
   private readonly spanThreads: number[];
@@ -243,6 +253,20 @@ export class OperatorIndex {
     );
     const operator = acc.touched[o] ? this.stat(acc, o) : this.emptyStat(o);
     return { operator, perWorker };
+  }
+
+  /**
+   * Every operator's CPU and span count on every thread that has spans, for a selection, in one pass (the sums the
+   * table is made of): what `details` gives per operator, for all of them at once. [o × threads.length + column].
+   */
+  cpuByThread(threads: number[], range: TimeRange | undefined): OperatorThreadCpu {
+    const acc = this.accumulate(threads, range);
+    return {
+      nodeIds: this.nodeIds,
+      threads: this.spanThreads.slice(),
+      cpuUs: acc.threadCpu.slice(),
+      spans: acc.threadHits.slice(),
+    };
   }
 
   private stat(acc: Accumulated, o: number): OperatorStat {

@@ -5,6 +5,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
+import { Worker } from 'worker_threads';
 import * as zlib from 'zlib';
 import { largeProfileJsonStream } from '../emulator/profileGenerator';
 import { cacheDir, type Figure, list, log, median, mib, ms, runNodeChild } from './common';
@@ -49,8 +50,30 @@ async function prepare(): Promise<string[]> {
   return files;
 }
 
+/** How much two busy threads get done on this machine right now: their time ÷ one thread's, for the same work each. */
+async function parallelCapacity(): Promise<number> {
+  const code =
+    "let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i * 7) % 1000003; require('worker_threads').parentPort.postMessage(x);";
+  const run = (threads: number) =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      let left = threads;
+      for (let k = 0; k < threads; k++) {
+        const w = new Worker(code, { eval: true });
+        w.on('error', reject);
+        w.on('message', () => {
+          void w.terminate();
+          if (--left === 0) resolve(performance.now() - t0);
+        });
+      }
+    });
+  const one = await run(1);
+  return (await run(2)) / one;
+}
+
 export async function compareFigures(): Promise<Figure[]> {
   const [a, b] = await prepare();
+  const capacityBefore = await parallelCapacity();
   const larger = fs.statSync(a).size >= fs.statSync(b).size ? a : b;
   const open: CompareChildResult[] = [];
   const compare: CompareChildResult[] = [];
@@ -71,6 +94,7 @@ export async function compareFigures(): Promise<Figure[]> {
     timeoutMs: 5 * 60_000,
   });
   log(`compare, one read at a time: ${ms(serial.totalMs)} (+${mib(serial.peakGrowth, 0)})`);
+  const capacityAfter = await parallelCapacity();
   const t = median(compare.map((r) => r.totalMs));
   const t1 = median(open.map((r) => r.totalMs));
   const m = median(compare.map((r) => r.peakGrowth));
@@ -83,7 +107,10 @@ export async function compareFigures(): Promise<Figure[]> {
     `one pipeline: the same circuit, different samples and eval spans; ~212 MiB of JSON and over 2 million eval ` +
     `markers each, 16 workers; ${mib(fs.statSync(a).size)} and ${mib(fs.statSync(b).size)} gzipped). ` +
     `${ROUNDS} alternating rounds, each run in its own child process; medians. The machine has 2 cores and was ` +
-    'shared with other work (other sessions building and testing) while this ran.';
+    'shared with other work (other sessions building and testing) while this ran: two threads of pure CPU work ' +
+    `took ${capacityBefore.toFixed(2)}× the time of one before the rounds and ${capacityAfter.toFixed(2)}× after ` +
+    '(1.0× on two free cores, 2.0× when the machine has no second core to give), so that is what two overlapping ' +
+    'reads could get.';
   const answer = compare[0].answer;
   return [
     {

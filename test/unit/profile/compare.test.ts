@@ -202,6 +202,22 @@ describe('profile comparison: operators', () => {
     assert.deepStrictEqual([back.nn12.cls, back.nn13.cls], ['new', 'gone']);
   });
 
+  it('takes each operator’s workers as the model’s operator details give them', () => {
+    for (const text of [pairA(), pairB(), hostProfile(1)]) {
+      const m = model(text);
+      const e = extractProfile(m, 'x');
+      assert.ok(e.operators);
+      for (const r of e.operators.rows) {
+        const details = m.operatorDetails(r.nodeId);
+        assert.ok(details);
+        const expected = details.perWorker
+          .map((w) => ({ worker: `worker ${w.worker}`, cpuUs: w.cpuUs }))
+          .sort((x, y) => y.cpuUs - x.cpuUs || (x.worker < y.worker ? -1 : 1));
+        assert.deepStrictEqual(r.workers, expected, r.nodeId);
+      }
+    }
+  });
+
   it('compares no operators, and says why, when only one profile has the markers', () => {
     const c = compare(extract(plainA(), 'plain'), b).comparison;
     assert.strictEqual(c.operators, undefined);
