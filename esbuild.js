@@ -59,6 +59,15 @@ const targets = [
     platform: 'node',
     target: 'node20',
   },
+  {
+    // Comparisons read their profiles in parallel worker threads (src/profile/compareOffThread.ts).
+    ...common,
+    entryPoints: ['src/profile/compareWorker.ts'],
+    outfile: 'dist/compareWorker.js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+  },
 ];
 
 // The profile viewer's webview script, if present, is bundled for the browser.
@@ -67,6 +76,15 @@ if (fs.existsSync('src/viewer/webview/main.ts')) {
     ...common,
     entryPoints: ['src/viewer/webview/main.ts'],
     outfile: 'dist/webview/viewer.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  });
+  // The comparison editor's webview script.
+  targets.push({
+    ...common,
+    entryPoints: ['src/viewer/webview/compareMain.ts'],
+    outfile: 'dist/webview/compare.js',
     format: 'iife',
     platform: 'browser',
     target: 'es2022',

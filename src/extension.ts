@@ -18,6 +18,8 @@ import { registerSqlHeat } from './sqlView';
 import { createLog, logFailure } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
+import { compareSamplyProfiles } from './viewer/compareCommand';
+import { CompareEditors } from './viewer/comparePanel';
 
 /** The tree's background calls: 4 s per attempt and 4 s of retries per call; a refresh is bounded by the model. */
 const BACKGROUND = { requestTimeoutMs: 4_000, retryDeadlineMs: 4_000 };
@@ -84,6 +86,11 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     registerCommand(
       'feldera.openProfileSummary',
       (a) => openProfileSummary(a instanceof vscode.Uri ? a : undefined),
+      log,
+    ),
+    registerCommand(
+      'feldera.compareSamplyProfiles',
+      (...a) => compareSamplyProfiles(new CompareEditors(context.extensionUri, log), ...a),
       log,
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),

@@ -5,7 +5,7 @@
 // and what Feldera's markers say (./markers.ts, ./operators.ts). The parsed JSON can be dropped afterwards.
 import { CallNodeTable, type FrozenCallNodes } from './callNodes';
 import { MarkerReader, type MarkerTables } from './markers';
-import { lowerBound, OperatorIndex } from './operators';
+import { lowerBound, OperatorIndex, type OperatorThreadCpu } from './operators';
 import { stringTableOf, type StringTable } from './strings';
 import { DEFAULT_MAX_SPANS, memorySeries, timelineSpans } from './timeline';
 import {
@@ -276,6 +276,12 @@ export class ProfileModel {
   operatorTable(query: OperatorQuery = {}): OperatorTable {
     const f = this.filter(query);
     return this.operators.table(query, f.threads, f.range);
+  }
+
+  /** Every operator's CPU on every thread, for a selection's threads and range, in one pass (see cpuByThread). */
+  operatorCpuByThread(selection: Selection = {}): OperatorThreadCpu {
+    const f = this.filter(selection);
+    return this.operators.cpuByThread(f.threads, f.range);
   }
 
   /** One operator's figures and its rows per worker, for a selection's threads and range. */

@@ -37,6 +37,16 @@ interface Accumulated {
   totalEvals: number;
 }
 
+/** Operators' CPU per thread: row o (in `nodeIds` order) × column (in `threads` order). */
+export interface OperatorThreadCpu {
+  nodeIds: string[];
+  /** Threads that have eval spans, ascending. */
+  threads: number[];
+  cpuUs: Float64Array;
+  /** How many of the operator's spans on that thread counted (0: it did not run there in the selection). */
+  spans: Uint32Array;
+}
+
 export class OperatorIndex {
   /** Threads that have eval spans, ascending; `column[t]` is t's index in it (-1 for none). */
   private readonly spanThreads: number[];
@@ -245,6 +255,20 @@ export class OperatorIndex {
     return { operator, perWorker };
   }
 
+  /**
+   * Every operator's CPU and span count on every thread that has spans, for a selection, in one pass (the sums the
+   * table is made of): what `details` gives per operator, for all of them at once. [o × threads.length + column].
+   */
+  cpuByThread(threads: number[], range: TimeRange | undefined): OperatorThreadCpu {
+    const acc = this.accumulate(threads, range);
+    return {
+      nodeIds: this.nodeIds,
+      threads: this.spanThreads.slice(),
+      cpuUs: acc.threadCpu.slice(),
+      spans: acc.threadHits.slice(),
+    };
+  }
+
   private stat(acc: Accumulated, o: number): OperatorStat {
     const cols = this.spanThreads.length;
     const values: number[] = [];
@@ -347,7 +371,7 @@ function fraction(s: number, e: number, range: TimeRange | undefined): number {
   return b > a ? (b - a) / (e - s) : 0;
 }
 
-function spreadOf(values: number[]): WorkerSpread {
+export function spreadOf(values: number[]): WorkerSpread {
   if (values.length === 0) return { workers: 0, minUs: 0, medianUs: 0, maxUs: 0 };
   const v = values.slice().sort((a, b) => a - b);
   const m = v.length >> 1;

@@ -37,6 +37,8 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
     <label class="toggle" title="Leave out samples taken while the thread was off the CPU (threadCPUDelta 0), such as parked worker threads">
       <input type="checkbox" id="cpu-only" data-testid="cpu-only" disabled> CPU only
     </label>
+    <button id="header-compare" class="secondary" type="button" data-testid="compare-with" title="Compare this profile with another profile of the pipeline">Compare with…</button>
+    <button id="header-hosts" class="secondary" type="button" data-testid="all-hosts" title="The hosts of this multihost collection side by side" hidden>All hosts</button>
     <button id="header-open-samply" class="secondary" type="button" title="Open this file in the Firefox Profiler via samply">Open with samply</button>
   </div>
 </header>

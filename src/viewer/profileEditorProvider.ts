@@ -1,7 +1,9 @@
 // The "Samply Profile" custom editor: a read-only view of a samply profile. The document reads and
 // aggregates the file in a worker thread; each editor's webview asks for summaries of a selection (threads, time
 // range, operator), the operator table and the binned timeline, answered by that worker, and renders them.
+import * as path from 'path';
 import vscode = require('vscode');
+import { collectionOf, listProfiles } from '../profile/compareFiles';
 import { ProfileDocument, type LoadState, type ViewerLog } from './profileDocument';
 import { viewerHtml, webviewRoots } from './html';
 import type { ProfileHandle } from '../profile/offThread';
@@ -74,6 +76,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
         if (m.type === 'ready') {
           ready = true;
           sendState(document.state, true);
+          void offerCollection(document.uri, post);
           return;
         }
         void this.handle(document, m, post);
@@ -95,6 +98,11 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       });
       return;
     }
+    if (m.type === 'compareWith') {
+      const arg = m.hosts ? { hosts: await collectionUris(document.uri) } : { compareWith: document.uri };
+      await vscode.commands.executeCommand('feldera.compareSamplyProfiles', arg);
+      return;
+    }
     const state = document.state;
     if (state.phase !== 'ready') return;
     try {
@@ -114,7 +122,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
   }
 }
 
-type Request = Exclude<WebviewMessage, { type: 'ready' | 'openWithSamply' }>;
+type Request = Exclude<WebviewMessage, { type: 'ready' | 'openWithSamply' | 'compareWith' }>;
 
 const ANSWER_TYPE: Record<Request['type'], AnswerType> = {
   select: 'summary',
@@ -156,6 +164,18 @@ async function answer(profile: ProfileHandle, m: Request): Promise<HostMessage> 
       return { type: 'timeline', requestId, timeline: await profile.timeline(query) };
     }
   }
+}
+
+/** The other hosts' profiles of the file's multihost collection, saved next to it (none: not a collection). */
+async function collectionUris(uri: vscode.Uri): Promise<vscode.Uri[]> {
+  if (uri.scheme !== 'file') return [];
+  const files = collectionOf(uri.fsPath, await listProfiles(path.dirname(uri.fsPath)));
+  return files.map((f) => vscode.Uri.file(f.path));
+}
+
+async function offerCollection(uri: vscode.Uri, post: (m: HostMessage) => void): Promise<void> {
+  const hosts = await collectionUris(uri);
+  if (hosts.length >= 2) post({ type: 'collection', hosts: hosts.length });
 }
 
 function safeJson(v: unknown): string {

@@ -52,7 +52,9 @@ export type HostMessage =
    * A request could not be answered (a bug in a summary, or the profile was closed): `answer` is the type its answer
    * would have had. The webview keeps its last view and may ask again.
    */
-  | { type: 'failed'; answer: AnswerType; requestId: number; message: string };
+  | { type: 'failed'; answer: AnswerType; requestId: number; message: string }
+  /** The file is one host of a multihost collection whose other hosts' profiles are saved next to it. */
+  | { type: 'collection'; hosts: number };
 
 /** The `type` of the host's answers to requests. */
 export type AnswerType = 'summary' | 'details' | 'threadStats' | 'operators' | 'operatorDetails' | 'timeline';
@@ -99,7 +101,9 @@ export type WebviewMessage =
       maxSpans?: number;
     }
   /** Run `feldera.openWithSamply` on this editor's file. */
-  | { type: 'openWithSamply' };
+  | { type: 'openWithSamply' }
+  /** Compare this file with another profile (`hosts`: open its collection's hosts view). */
+  | { type: 'compareWith'; hosts: boolean };
 
 /** How many functions the top-self and top-total tables hold. */
 export const TOP_N = 100;
@@ -159,6 +163,7 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
   const o = m as Obj;
   if (o.type === 'ready') return { type: 'ready' };
   if (o.type === 'openWithSamply') return { type: 'openWithSamply' };
+  if (o.type === 'compareWith') return { type: 'compareWith', hosts: o.hosts === true };
   if (!isInt(o.requestId)) return undefined;
   const requestId = o.requestId;
   switch (o.type) {

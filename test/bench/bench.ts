@@ -2,7 +2,7 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql,sqlheat   run some figures (BENCHMARKS.md untouched…)
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql,sqlheat,compare   run some figures (BENCHMARKS.md untouched…)
 //   FELDERA_BENCH_MERGE=1                 …unless this is set: then their rows and sections replace those in BENCHMARKS.md
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
@@ -10,6 +10,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { activationFigure } from './activation';
+import { compareFigures } from './compare';
 import { type Figure, log, machine, ROOT } from './common';
 import { downloadFigures } from './download';
 import { pipelinesFigure } from './pipelines';
@@ -20,7 +21,17 @@ import { sizeFigures } from './size';
 import { sqlCompanionFigures } from './sqlCompanion';
 import { sqlHeatFigures } from './sqlHeat';
 
-const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile', 'sql', 'sqlheat'] as const;
+const PARTS = [
+  'download',
+  'pipelines',
+  'polling',
+  'size',
+  'activation',
+  'profile',
+  'sql',
+  'sqlheat',
+  'compare',
+] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.env.FELDERA_BENCH_ONLY?.split(',').map((s) => s.trim()) as Part[] | undefined;
@@ -146,6 +157,7 @@ async function main(): Promise<void> {
   let profile: Figure[] = [];
   let sql: Figure[] = [];
   let sqlHeat: Figure[] = [];
+  let compare: Figure[] = [];
   try {
     // Throughput runs alone.
     if (wanted('download')) download = await attempt('download', '≥ 0.9× curl; ≤ 64 MiB', downloadFigures);
@@ -188,13 +200,24 @@ async function main(): Promise<void> {
 
     if (wanted('sql')) sql = await attempt('SQL context', '≤ 1 s; ≤ +100 ms', sqlCompanionFigures);
     if (wanted('sqlheat')) sqlHeat = await attempt('CPU in SQL', '≤ 200 ms', sqlHeatFigures);
+    if (wanted('compare')) compare = await attempt('compare two profiles', '≤ 1.3×; ≤ 1.5×; ≤ 50 ms', compareFigures);
   } finally {
     if (productionBuild) {
       log('rebuilding dist/ for development (node esbuild.js)');
       await rebuildForDevelopment();
     }
   }
-  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile, ...sql, ...sqlHeat];
+  const figures = [
+    ...download,
+    ...pipelines,
+    ...polling,
+    ...size,
+    ...activation,
+    ...profile,
+    ...sql,
+    ...sqlHeat,
+    ...compare,
+  ];
 
   const seconds = (Date.now() - t0) / 1000;
   console.log('');

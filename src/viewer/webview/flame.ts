@@ -13,6 +13,10 @@ export interface FlameCallbacks {
   onSelect(func: number): void;
   /** The zoom changed: the function path from a root to the zoomed node (empty = not zoomed). */
   onZoom(path: number[]): void;
+  /** A node's fill instead of its library's colour (the differential graph colours by change); undefined: default. */
+  paint?(node: number): { color: string; alpha: number } | undefined;
+  /** A node's tooltip lines after its name, library and file, instead of its total and self; undefined: default. */
+  describe?(node: number): string[] | undefined;
 }
 
 interface Theme {
@@ -230,8 +234,9 @@ export class FlameGraph {
       const info = this.names.get(tree.func[i]);
       const name = info?.name ?? `#${tree.func[i]}`;
       const h = hashString(name);
-      ctx.globalAlpha = this.matches && !this.matches[i] ? 0.12 : 0.5 + (h % 6) * 0.08;
-      ctx.fillStyle = theme.palette[(this.libSlot.get(info?.lib ?? '') ?? 0) % theme.palette.length];
+      const paint = this.cb.paint?.(i);
+      ctx.globalAlpha = this.matches && !this.matches[i] ? 0.12 : paint ? paint.alpha : 0.5 + (h % 6) * 0.08;
+      ctx.fillStyle = paint?.color ?? theme.palette[(this.libSlot.get(info?.lib ?? '') ?? 0) % theme.palette.length];
       ctx.fillRect(cx, y, Math.max(cw - 1, 0.5), ROW - 1);
       ctx.globalAlpha = this.matches && !this.matches[i] ? 0.5 : 1;
       if (cw > 22) {
@@ -334,6 +339,8 @@ export class FlameGraph {
     const lines = [info?.name ?? `#${tree.func[i]}`];
     if (info?.lib) lines.push(`Library: ${info.lib}`);
     if (info?.file) lines.push(`File: ${info.file}`);
+    const own = this.cb.describe?.(i);
+    if (own) return lines.concat(own);
     lines.push(
       `Total: ${formatNumber(value)} ${unit} (${formatPercent(value, this.total)}) ${approxTime(value, this.weightType, this.interval)}`.trim(),
     );

@@ -18,6 +18,8 @@ const ui = {
   meta: el('meta'),
   cpuOnly: el<HTMLInputElement>('cpu-only'),
   headerSamply: el<HTMLButtonElement>('header-open-samply'),
+  headerCompare: el<HTMLButtonElement>('header-compare'),
+  headerHosts: el<HTMLButtonElement>('header-hosts'),
   progress: el('progress'),
   progressText: el('progress-text'),
   progressBar: el<HTMLProgressElement>('progress-bar'),
@@ -44,6 +46,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'failed':
       dispatchFailure(m.answer, m.requestId);
+      break;
+    case 'collection':
+      ui.headerHosts.textContent = `All ${m.hosts} hosts`;
+      ui.headerHosts.hidden = false;
       break;
     default:
       dispatchAnswer(m);
@@ -121,5 +127,7 @@ function showProfile(m: ProfileMeta, list: ThreadInfo[], feldera: FelderaOvervie
 for (const b of [ui.errorSamply, ui.headerSamply]) {
   b.addEventListener('click', () => post({ type: 'openWithSamply' }));
 }
+ui.headerCompare.addEventListener('click', () => post({ type: 'compareWith', hosts: false }));
+ui.headerHosts.addEventListener('click', () => post({ type: 'compareWith', hosts: true }));
 
 post({ type: 'ready' });

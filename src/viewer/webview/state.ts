@@ -125,7 +125,7 @@ export function rangeAndOperator(): { range?: TimeRange; operator?: string } {
   return out;
 }
 
-type Answer = Exclude<HostMessage, { type: 'progress' | 'error' | 'profile' | 'failed' }>;
+type Answer = Exclude<HostMessage, { type: 'progress' | 'error' | 'profile' | 'failed' | 'collection' }>;
 type AnswerOf<T extends Answer['type']> = Extract<Answer, { type: T }>;
 
 /**

@@ -1,0 +1,137 @@
+// Opens a comparison session in a worker thread (./compareWorker.ts) and talks to it: the extension host only
+// forwards progress and the answers (a comparison, a hosts view, filtered function rows), never a profile.
+import { Worker } from 'worker_threads';
+import type { Comparison, FunctionChange, FunctionQuery, HostsView } from './compare';
+import type {
+  CompareSource,
+  CompareWorkerInput,
+  ProfileStatus,
+  SessionMessage,
+  SessionQuery,
+  SessionQueryBody,
+  SideSpec,
+} from './compareProtocol';
+import type { ReadPhase } from './reader';
+import type { ProfileError } from './types';
+
+export interface CompareSession {
+  /** Per source, in order: read, or why not. A failed profile leaves the others usable. */
+  readonly profiles: ProfileStatus[];
+  compare(spec: SideSpec): Promise<Comparison>;
+  functions(spec: SideSpec, query: FunctionQuery): Promise<FunctionChange[]>;
+  hosts(profiles: number[], cpuOnly: boolean): Promise<HostsView>;
+  dispose(): void;
+}
+
+export interface CompareSessionOptions {
+  /** dist/compareWorker.js in the extension (out/src/profile/compareWorker.js in tests). */
+  workerFile: string;
+  signal?: AbortSignal;
+  maxTextBytes?: number;
+  /** How many profiles are read at once; default 'auto' (see readsAtOnce in compare.ts). */
+  parallel?: number | 'auto';
+  onStarted?: (profile: number) => void;
+  onProgress?: (profile: number, bytesRead: number, totalBytes: number) => void;
+  onPhase?: (profile: number, phase: ReadPhase, textBytes?: number) => void;
+  onProfileDone?: (profile: number, status: ProfileStatus) => void;
+  onWorkerExit?: (exitCode: number) => void;
+}
+
+export type SessionResult = { ok: true; session: CompareSession } | { ok: false; error: ProfileError };
+
+const CANCELLED: ProfileError = { kind: 'cancelled', message: 'Comparing was cancelled.' };
+
+/** Reads every source (in parallel) in a session worker. Never throws. */
+export function openCompareSession(sources: CompareSource[], opts: CompareSessionOptions): Promise<SessionResult> {
+  if (opts.signal?.aborted) return Promise.resolve({ ok: false, error: CANCELLED });
+  const input: CompareWorkerInput = {
+    role: 'session',
+    sources,
+    maxTextBytes: opts.maxTextBytes,
+    parallel: opts.parallel,
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(opts.workerFile, { workerData: input });
+  } catch (e) {
+    return Promise.resolve({
+      ok: false,
+      error: { kind: 'io', message: `The comparison could not start: ${String(e)}` },
+    });
+  }
+  return new Promise<SessionResult>((resolve) => {
+    let settled = false;
+    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    let nextId = 1;
+    let gone: Error | undefined;
+    const finish = (r: SessionResult) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (!r.ok) void worker.terminate();
+      resolve(r);
+    };
+    const onAbort = () => finish({ ok: false, error: CANCELLED });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const ask = <T>(q: SessionQueryBody): Promise<T> => {
+      if (gone) return Promise.reject(gone);
+      const id = nextId++;
+      return new Promise<T>((res, rej) => {
+        pending.set(id, { resolve: res as (v: unknown) => void, reject: rej });
+        worker.postMessage({ ...q, id } satisfies SessionQuery);
+      });
+    };
+    const stop = (why: Error) => {
+      gone ??= why;
+      for (const p of pending.values()) p.reject(gone);
+      pending.clear();
+    };
+    worker.on('message', (m: SessionMessage) => {
+      switch (m.type) {
+        case 'started':
+          if (!settled) opts.onStarted?.(m.profile);
+          break;
+        case 'progress':
+          if (!settled) opts.onProgress?.(m.profile, m.bytesRead, m.totalBytes);
+          break;
+        case 'phase':
+          if (!settled) opts.onPhase?.(m.profile, m.phase, m.textBytes);
+          break;
+        case 'profileDone':
+          if (!settled) opts.onProfileDone?.(m.profile, m.status);
+          break;
+        case 'answer': {
+          const p = pending.get(m.id);
+          pending.delete(m.id);
+          if (m.error !== undefined) p?.reject(new Error(m.error));
+          else p?.resolve(m.value);
+          break;
+        }
+        case 'ready':
+          finish({
+            ok: true,
+            session: {
+              profiles: m.profiles,
+              compare: (spec) => ask<Comparison>({ method: 'compare', ...spec }),
+              functions: (spec, query) => ask<FunctionChange[]>({ method: 'functions', ...spec, query }),
+              hosts: (profiles, cpuOnly) => ask<HostsView>({ method: 'hosts', profiles, cpuOnly }),
+              dispose: () => {
+                stop(new Error('The comparison was closed.'));
+                void worker.terminate();
+              },
+            },
+          });
+          break;
+      }
+    });
+    worker.on('error', (e) => {
+      stop(e);
+      finish({ ok: false, error: { kind: 'io', message: `The comparison failed: ${e.message}` } });
+    });
+    worker.on('exit', (code) => {
+      opts.onWorkerExit?.(code);
+      stop(new Error(`The comparison stopped (exit code ${code}).`));
+      finish({ ok: false, error: { kind: 'io', message: `The comparison stopped unexpectedly (exit code ${code}).` } });
+    });
+  });
+}
