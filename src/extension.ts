@@ -53,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     unexpected: logFailure(log, 'Refreshing the pipeline pick'),
   });
   const samplyDeps = { resolver, connections, statusBar, errors, log };
+  // CPU in SQL: its service and documents serve the profile editor's SQL columns too.
+  const sql = registerSqlHeat(context, log);
 
   context.subscriptions.push(
     log,
@@ -94,8 +96,8 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
       log,
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),
-    ...registerProfileViewer(context, log),
-    ...registerSqlHeat(context, log).disposables,
+    ...registerProfileViewer(context, log, sql),
+    ...sql.disposables,
   );
   // Loading the bundle plus activate() itself (see esbuild.js's banner and footer); the benchmark reads it.
   const marks = globalThis as { __felderaBundleLoadStart?: number; __felderaBundleLoadEnd?: number };

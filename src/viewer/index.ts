@@ -1,6 +1,6 @@
 // The profile viewer's entry points for extension.ts.
 import vscode = require('vscode');
-import { ProfileEditorProvider, PROFILE_VIEW_TYPE } from './profileEditorProvider';
+import { ProfileEditorProvider, PROFILE_VIEW_TYPE, type ProfileSqlDeps } from './profileEditorProvider';
 import type { ViewerLog } from './profileDocument';
 
 export { PROFILE_VIEW_TYPE } from './profileEditorProvider';
@@ -8,9 +8,16 @@ export { PROFILE_VIEW_TYPE } from './profileEditorProvider';
 /** The same viewer, registered as the default editor for profiles saved in `.feldera/profiles`. */
 export const PROFILE_DEFAULT_VIEW_TYPE = 'feldera.samplyProfile.saved';
 
-/** Registers the "Samply Profile" custom editor (viewType `feldera.samplyProfile`). */
-export function registerProfileViewer(context: vscode.ExtensionContext, log?: ViewerLog): vscode.Disposable[] {
-  const provider = new ProfileEditorProvider(context.extensionUri, log);
+/**
+ * Registers the "Samply Profile" custom editor (viewType `feldera.samplyProfile`). With `sql` (registerSqlHeat's
+ * service and documents) its operators show their SQL, grouped By SQL, and open it.
+ */
+export function registerProfileViewer(
+  context: vscode.ExtensionContext,
+  log?: ViewerLog,
+  sql?: ProfileSqlDeps,
+): vscode.Disposable[] {
+  const provider = new ProfileEditorProvider(context.extensionUri, log, sql);
   const options = {
     // The webview holds only a summary and restores its own state, so it need not stay alive hidden.
     webviewOptions: { retainContextWhenHidden: false },

@@ -26,6 +26,8 @@ export class ProfileDocument implements vscode.CustomDocument {
   private current: LoadState = { phase: 'loading', step: 'reading', bytesRead: 0, totalBytes: 0 };
   private readonly changed = new vscode.EventEmitter<LoadState>();
   private readonly abort = new AbortController();
+  private readonly owned: vscode.Disposable[] = [];
+  private disposed = false;
   /** Fires on progress (at most every ~50 ms), and once when the file is ready or failed. */
   readonly onDidChangeState = this.changed.event;
 
@@ -46,7 +48,15 @@ export class ProfileDocument implements vscode.CustomDocument {
     return path.posix.basename(this.uri.path);
   }
 
+  /** Disposed with the document (a lease on its reader, say); at once when the document is gone already. */
+  own(d: vscode.Disposable): void {
+    if (this.disposed) d.dispose();
+    else this.owned.push(d);
+  }
+
   dispose(): void {
+    this.disposed = true;
+    for (const d of this.owned.splice(0)) d.dispose();
     this.abort.abort();
     if (this.current.phase === 'ready') this.current.profile.dispose();
     this.changed.dispose();

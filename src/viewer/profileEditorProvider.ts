@@ -1,28 +1,62 @@
 // The "Samply Profile" custom editor: a read-only view of a samply profile. The document reads and
 // aggregates the file in a worker thread; each editor's webview asks for summaries of a selection (threads, time
 // range, operator), the operator table and the binned timeline, answered by that worker, and renders them.
+// With the profile's SQL context (the companion file, src/sqlView's service) the operator table names each
+// operator's table/view and lines, a By SQL grouping sums the CPU per view, statement and line range, and a position
+// opens the SQL at those lines.
 import * as path from 'path';
 import vscode = require('vscode');
 import { collectionOf, listProfiles } from '../profile/compareFiles';
+import type { SqlContextResult } from '../sql';
+import type { SqlRange } from '../sql/statements';
+import { sayDiffers } from '../sqlView/showCpuInSql';
+import type { SqlContextService } from '../sqlView/sqlContextService';
+import { openProfiledSql, type ProfiledSqlDocuments } from '../sqlView/sqlDocuments';
 import { ProfileDocument, type LoadState, type ViewerLog } from './profileDocument';
 import { viewerHtml, webviewRoots } from './html';
 import type { ProfileHandle } from '../profile/offThread';
-import { parseWebviewMessage, TOP_N, type AnswerType, type HostMessage, type WebviewMessage } from './protocol';
+import {
+  parseWebviewMessage,
+  TOP_N,
+  type AnswerType,
+  type BySql,
+  type HostMessage,
+  type WebviewMessage,
+} from './protocol';
+import { bySqlRows, operatorSqlCells } from './sqlRows';
 
 export const PROFILE_VIEW_TYPE = 'feldera.samplyProfile';
+
+/** The SQL side the profile editor uses (src/sqlView): the profile → SQL join, and the profiled-SQL documents. */
+export interface ProfileSqlDeps {
+  service: Pick<SqlContextService, 'context' | 'shareOpenProfile'>;
+  documents: ProfiledSqlDocuments;
+}
 
 export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvider<ProfileDocument> {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log?: ViewerLog,
+    private readonly sql?: ProfileSqlDeps,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): ProfileDocument {
-    return new ProfileDocument(
+    const document = new ProfileDocument(
       uri,
       vscode.Uri.joinPath(this.extensionUri, 'dist', 'profileWorker.js').fsPath,
       this.log,
     );
+    // While it is open, its reader answers Show CPU in SQL for this file (no second read of a big profile).
+    const sql = this.sql;
+    if (sql) {
+      const sub = document.onDidChangeState((s) => {
+        if (s.phase === 'loading') return;
+        sub.dispose();
+        if (s.phase === 'ready') document.own(sql.service.shareOpenProfile(uri, s.profile));
+      });
+      document.own(sub);
+    }
+    return document;
   }
 
   resolveCustomEditor(document: ProfileDocument, panel: vscode.WebviewPanel): void {
@@ -103,10 +137,18 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       await vscode.commands.executeCommand('feldera.compareSamplyProfiles', arg);
       return;
     }
+    if (m.type === 'openSql') {
+      await this.openSql(document, m.range).catch((e: unknown) => {
+        const detail = e instanceof Error ? e.message : String(e);
+        this.log?.error(`Profile viewer: opening the SQL of ${document.fileName} failed: ${detail}`);
+        void vscode.window.showErrorMessage(`Feldera: could not open the SQL of ${document.fileName}: ${detail}`);
+      });
+      return;
+    }
     const state = document.state;
     if (state.phase !== 'ready') return;
     try {
-      post(await answer(state.profile, m));
+      post(await answer(state.profile, m, () => this.sqlContext(document.uri)));
     } catch (e) {
       // A bug in a summary (or the profile closed meanwhile) must not leave the panel waiting: say so in the log and
       // to the webview, which keeps its last view.
@@ -120,9 +162,41 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       });
     }
   }
+
+  private async sqlContext(uri: vscode.Uri): Promise<SqlContextResult | undefined> {
+    return this.sql?.service.context(uri);
+  }
+
+  /**
+   * Opens the SQL the profile was taken with (the workspace file with that text, else the read-only copy) beside the
+   * profile, with `range` selected and in view.
+   */
+  private async openSql(document: ProfileDocument, range: SqlRange): Promise<void> {
+    const ctx = await this.sqlContext(document.uri);
+    if (!this.sql || !ctx?.ok) {
+      const reason = ctx && !ctx.ok ? ctx.reason : 'The SQL context is not available in this window.';
+      void vscode.window.showWarningMessage(`Feldera: no SQL to open for ${document.fileName}. ${reason}`);
+      return;
+    }
+    const { doc, differing } = await openProfiledSql(this.sql.documents, document.uri, ctx.companion);
+    // Columns are 1-based and inclusive; the document clamps what lies past its text.
+    const selection = doc.validateRange(
+      new vscode.Range(range.startLine - 1, range.startColumn - 1, range.endLine - 1, range.endColumn),
+    );
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: false,
+      selection,
+    });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    this.log?.info(
+      `Profile viewer: opened the SQL of ${document.fileName} at lines ${range.startLine}–${range.endLine}`,
+    );
+    if (differing) void sayDiffers(differing, doc, ctx.companion.program.version);
+  }
 }
 
-type Request = Exclude<WebviewMessage, { type: 'ready' | 'openWithSamply' | 'compareWith' }>;
+type Request = Exclude<WebviewMessage, { type: 'ready' | 'openWithSamply' | 'compareWith' | 'openSql' }>;
 
 const ANSWER_TYPE: Record<Request['type'], AnswerType> = {
   select: 'summary',
@@ -131,10 +205,18 @@ const ANSWER_TYPE: Record<Request['type'], AnswerType> = {
   operators: 'operators',
   operatorDetails: 'operatorDetails',
   timeline: 'timeline',
+  bySql: 'bySql',
 };
 
-/** Asks the profile's worker what the webview asked for. */
-async function answer(profile: ProfileHandle, m: Request): Promise<HostMessage> {
+/**
+ * Asks the profile's worker what the webview asked for; `sqlContext` gives the profile's SQL join for the SQL columns
+ * and the By SQL grouping (undefined: none in this window).
+ */
+async function answer(
+  profile: ProfileHandle,
+  m: Request,
+  sqlContext: () => Promise<SqlContextResult | undefined>,
+): Promise<HostMessage> {
   const { requestId } = m;
   switch (m.type) {
     case 'select': {
@@ -153,7 +235,26 @@ async function answer(profile: ProfileHandle, m: Request): Promise<HostMessage> 
       };
     case 'operators': {
       const { type: _type, requestId: _id, ...query } = m;
-      return { type: 'operators', requestId, table: await profile.operators(query) };
+      const [table, ctx] = await Promise.all([profile.operators(query), sqlContext()]);
+      if (!ctx?.ok) return { type: 'operators', requestId, table };
+      const sql = operatorSqlCells(
+        ctx.join,
+        table.rows.map((r) => r.nodeId),
+      );
+      return { type: 'operators', requestId, table, sql };
+    }
+    case 'bySql': {
+      const ctx = await sqlContext();
+      let bySql: BySql;
+      if (!ctx) bySql = { ok: false, reason: 'The SQL context is not available in this window.' };
+      else if (!ctx.ok) bySql = { ok: false, reason: ctx.reason };
+      else {
+        // Every operator of the selection: no filter, no limit, so the rows add up to all operators' CPU.
+        const table = await profile.operators({ threads: m.threads, ...(m.range ? { range: m.range } : {}) });
+        const notes = ctx.companion.missing.map((p) => p.reason);
+        bySql = bySqlRows(ctx.join, table, ctx.companion.pipeline, notes);
+      }
+      return { type: 'bySql', requestId, bySql };
     }
     case 'operatorDetails': {
       const details = await profile.operatorDetails(m.nodeId, { threads: m.threads, range: m.range });

@@ -15,6 +15,7 @@ import type {
   TimeRange,
   Timeline,
 } from '../profile/types';
+import type { SqlRange } from '../sql/statements';
 
 export type LoadPhase = 'reading' | 'parsing' | 'summarizing';
 
@@ -42,12 +43,17 @@ export type HostMessage =
   | { type: 'details'; requestId: number; details: FunctionDetails | null }
   /** Answer to `threadStats`: every thread's figures for that range/operator. */
   | { type: 'threadStats'; requestId: number; threads: ThreadInfo[] }
-  /** Answer to `operators`. */
-  | { type: 'operators'; requestId: number; table: OperatorTable }
+  /**
+   * Answer to `operators`. `sql`: where each listed operator sits in the pipeline's SQL, when the profile has a
+   * usable SQL context (absent: the SQL columns are off; the `bySql` answer says why).
+   */
+  | { type: 'operators'; requestId: number; table: OperatorTable; sql?: OperatorSqlCell[] }
   /** Answer to `operatorDetails`; null when the node id is unknown. */
   | { type: 'operatorDetails'; requestId: number; details: OperatorDetails | null }
   /** Answer to `timeline`. */
   | { type: 'timeline'; requestId: number; timeline: Timeline }
+  /** Answer to `bySql`: the operators' CPU per view/table, statement and line range, or why there is none. */
+  | { type: 'bySql'; requestId: number; bySql: BySql }
   /**
    * A request could not be answered (a bug in a summary, or the profile was closed): `answer` is the type its answer
    * would have had. The webview keeps its last view and may ask again.
@@ -57,7 +63,61 @@ export type HostMessage =
   | { type: 'collection'; hosts: number };
 
 /** The `type` of the host's answers to requests. */
-export type AnswerType = 'summary' | 'details' | 'threadStats' | 'operators' | 'operatorDetails' | 'timeline';
+export type AnswerType = 'summary' | 'details' | 'threadStats' | 'operators' | 'operatorDetails' | 'timeline' | 'bySql';
+
+/** Where one operator sits in the pipeline's SQL (from the profile's SQL context, src/sql/join.ts). */
+export interface OperatorSqlCell {
+  nodeId: string;
+  /** The table or view it belongs to (its own, its statement's, or the nearest one's: see `relationNote`). */
+  relation?: string;
+  /** How the relation was found when it is not the operator's own, for the tooltip. */
+  relationNote?: string;
+  /** Its primary position (1-based, inclusive): the lines its time counts on, and what a click opens. */
+  range?: SqlRange;
+  /** `line 4` / `lines 3–6`. */
+  lines?: string;
+  /** Its other positions, as `lines 3–6`. */
+  more?: string[];
+  /** The statement around it, e.g. `CREATE VIEW v (lines 3–6)`. */
+  statement?: string;
+  /** Why it has no position (when `range` is absent), one short clause. */
+  why?: string;
+}
+
+/** The By SQL groupings. */
+export type SqlGrouping = 'relation' | 'statement' | 'range';
+
+/** One row of a By SQL grouping; `key` '' is the "no SQL position" row. */
+export interface SqlGroupRow {
+  key: string;
+  label: string;
+  /** A second, muted line of text: the relation of a line range, what "no SQL position" holds. */
+  detail?: string;
+  /** Self CPU of its operators (each evaluation counted once over all rows). */
+  cpuUs: number;
+  /** cpuUs ÷ all operators' CPU in the selection. */
+  share: number;
+  operators: number;
+  evals: number;
+  /** What a click opens: the statement's or the line range's position. */
+  range?: SqlRange;
+  lines?: string;
+}
+
+export type BySql =
+  | {
+      ok: true;
+      pipeline: string;
+      /** All operators' CPU in the selection: every grouping's rows add up to it. */
+      totalCpuUs: number;
+      evals: number;
+      operatorCount: number;
+      groups: Record<SqlGrouping, SqlGroupRow[]>;
+      /** Parts of the SQL context that could not be had when it was saved, and what that means. */
+      notes: string[];
+    }
+  /** The SQL features are off: `reason` in one line (no SQL context, damaged, of another profile…). */
+  | { ok: false; reason: string };
 
 /** Webview → host. `range` is [start, end) in profile ms (meta.timeRange's clock); `operator` a node id. */
 export type WebviewMessage =
@@ -100,6 +160,10 @@ export type WebviewMessage =
       buckets: number;
       maxSpans?: number;
     }
+  /** The operators' CPU (self CPU) of these threads and range, grouped by the SQL they come from. */
+  | { type: 'bySql'; requestId: number; threads: number[]; range?: TimeRange }
+  /** Open the profile's SQL with `range` (1-based, inclusive) selected. */
+  | { type: 'openSql'; range: SqlRange }
   /** Run `feldera.openWithSamply` on this editor's file. */
   | { type: 'openWithSamply' }
   /** Compare this file with another profile (`hosts`: open its collection's hosts view). */
@@ -111,6 +175,8 @@ export const TOP_N = 100;
 export const MAX_TIMELINE_BUCKETS = 10000;
 export const MAX_TIMELINE_SPANS = 20000;
 const MAX_TEXT = 500;
+/** Lines and columns past this are no SQL text (the host clamps to the document anyway). */
+const MAX_SQL_POSITION = 10_000_000;
 
 const SORT_KEYS: readonly OperatorSortKey[] = [
   'cpu',
@@ -142,6 +208,15 @@ const isRange = (v: unknown): v is TimeRange => {
   );
 };
 
+const isSqlRange = (v: unknown): v is SqlRange => {
+  if (typeof v !== 'object' || v === null) return false;
+  const { startLine, startColumn, endLine, endColumn } = v as Obj;
+  return (
+    [startLine, startColumn, endLine, endColumn].every((x) => isInt(x, 1, MAX_SQL_POSITION)) &&
+    (startLine as number) <= (endLine as number)
+  );
+};
+
 /**
  * The optional fields of a message, checked: each is either absent (or undefined) or valid. Returns undefined when
  * one is present but invalid, else the valid ones (absent ones left out).
@@ -164,6 +239,11 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
   if (o.type === 'ready') return { type: 'ready' };
   if (o.type === 'openWithSamply') return { type: 'openWithSamply' };
   if (o.type === 'compareWith') return { type: 'compareWith', hosts: o.hosts === true };
+  if (o.type === 'openSql') {
+    if (!isSqlRange(o.range)) return undefined;
+    const { startLine, startColumn, endLine, endColumn } = o.range;
+    return { type: 'openSql', range: { startLine, startColumn, endLine, endColumn } };
+  }
   if (!isInt(o.requestId)) return undefined;
   const requestId = o.requestId;
   switch (o.type) {
@@ -197,6 +277,11 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       const opt = optional(o, { range: isRange });
       if (!opt || !text(o.nodeId) || !ints(o.threads)) return undefined;
       return { type: 'operatorDetails', requestId, nodeId: o.nodeId, threads: o.threads, ...opt };
+    }
+    case 'bySql': {
+      const opt = optional(o, { range: isRange });
+      if (!opt || !ints(o.threads)) return undefined;
+      return { type: 'bySql', requestId, threads: o.threads, ...opt };
     }
     case 'timeline': {
       const opt = optional(o, { window: isRange, maxSpans: (v) => isInt(v, 1, MAX_TIMELINE_SPANS) });
