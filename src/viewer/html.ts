@@ -107,6 +107,8 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
           <thead><tr>
             <th scope="col" data-sort="name"><button type="button" class="sort">Operator</button></th>
             <th scope="col" class="node" data-sort="nodeId"><button type="button" class="sort">Node</button></th>
+            <th scope="col" class="sql-col relation" title="The table or view of the SQL it comes from" hidden>View/table</th>
+            <th scope="col" class="sql-col lines" title="Where it is in the pipeline's SQL: click to open the SQL at those lines" hidden>SQL</th>
             <th scope="col" class="num" data-sort="cpu" title="CPU time of its evaluations (from Feldera's markers), nested operators included"><button type="button" class="sort">CPU</button></th>
             <th scope="col" class="num" data-sort="real" title="Real (wall-clock) time of its evaluations"><button type="button" class="sort">Real</button></th>
             <th scope="col" class="num" data-sort="evals" title="Number of evaluations"><button type="button" class="sort">Evals</button></th>
@@ -119,7 +121,8 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
           <tbody></tbody>
         </table>
       </div>
-      <p id="operators-hint" class="hint muted">Min, Median, Max: the operator's CPU per worker. Click a column heading (or Enter on it) to sort; ↑/↓ move between operators, Enter or a click shows the functions it ran.</p>
+      <p id="operators-hint" class="hint muted">Min, Median, Max: the operator's CPU per worker. Click a column heading (or Enter on it) to sort; ↑/↓ move between operators, Enter or a click shows the functions it ran.<span id="operators-sql-hint" hidden> Its SQL lines (a click, or Shift+Enter) open the SQL there.</span></p>
+      <p id="sql-note" class="hint muted sql-note" role="status" data-testid="sql-note" hidden></p>
       <div id="operator-details" class="operator-details" data-testid="operator-details" hidden>
         <h3 id="operator-details-heading"></h3>
         <div class="table-scroll short">
@@ -129,6 +132,32 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
           </table>
         </div>
       </div>
+    </section>
+    <section id="bysql-section" class="panel bysql-section" aria-labelledby="bysql-heading" data-testid="bysql-section" hidden>
+      <div class="panel-head bysql-toolbar">
+        <h2 id="bysql-heading">By SQL</h2>
+        <span id="bysql-count" class="muted" role="status" aria-live="polite" data-testid="bysql-count"></span>
+        <div id="bysql-grouping" class="segmented" role="radiogroup" aria-label="Group the operators' CPU by">
+          <label><input type="radio" name="bysql-grouping" value="relation" checked> View/table</label>
+          <label><input type="radio" name="bysql-grouping" value="statement"> Statement</label>
+          <label><input type="radio" name="bysql-grouping" value="range"> Lines</label>
+        </div>
+      </div>
+      <div class="table-scroll">
+        <table id="bysql" class="fn-table op-table bysql-table" data-testid="bysql" aria-labelledby="bysql-heading" aria-describedby="bysql-hint">
+          <thead><tr>
+            <th scope="col">SQL</th>
+            <th scope="col" class="lines">Lines</th>
+            <th scope="col" class="num" title="Self CPU of its operators (each evaluation counted once: the rows add up to all operators' CPU)">CPU</th>
+            <th scope="col" class="num" title="Its CPU of all operators' CPU in the selection">Share</th>
+            <th scope="col" class="num">Operators</th>
+            <th scope="col" class="num" title="Evaluations of its operators">Evals</th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p id="bysql-notes" class="hint muted" data-testid="bysql-notes" hidden></p>
+      <p id="bysql-hint" class="hint muted">The operators' own CPU in the selected threads and time range, summed by the SQL they come from; "no SQL position" holds the operators the compiler added. ↑/↓ move between rows, Enter or a click opens the SQL at those lines.</p>
     </section>
     <div class="tables">
       <section class="panel" aria-labelledby="top-self-heading">

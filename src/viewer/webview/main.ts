@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 // The profile viewer's webview script: the header, the loading and error views, and the routing of the host's
-// messages to the sections (timeline.ts, threads.ts, operators.ts, functions.ts, flameSection.ts), which share
+// messages to the sections (timeline.ts, threads.ts, operators.ts, bySql.ts, functions.ts, flameSection.ts), which share
 // ./state.ts. No aggregation happens here: the host answers every question with a summary. State that should survive
 // the webview being hidden is kept with vscode.setState (state.ts).
 import type { FelderaOverview, ProfileMeta, ThreadInfo } from '../../profile/types';
 import type { HostMessage } from '../protocol';
+import { showBySql } from './bySql';
 import { renderChips } from './chips';
 import { onFlameSelect, restoreFlameSearch } from './flameSection';
 import { formatMeasuredTime, formatMiB } from './format';
@@ -121,6 +122,7 @@ function showProfile(m: ProfileMeta, list: ThreadInfo[], feldera: FelderaOvervie
   renderChips();
   showTimeline();
   showOperators();
+  showBySql();
   requestSummary(0);
 }
 

@@ -2,8 +2,12 @@
 // The operators section, first when the profile has Feldera's eval markers: one row per DBSP operator with its CPU
 // and real time, evaluations, share and spread over the workers, for the selected threads and time range — sorted
 // and filtered by the host. Selecting an operator narrows every other view to the samples taken inside its
-// evaluations (the selection's `operator`), and shows its figures per worker.
+// evaluations (the selection's `operator`), and shows its figures per worker. With the profile's SQL context, each row
+// also names its table/view and its lines in the SQL, which open the SQL there (bySql.ts).
 import type { OperatorDetails, OperatorSortKey, OperatorStat, OperatorTable } from '../../profile/types';
+import type { SqlRange } from '../../sql/statements';
+import type { OperatorSqlCell } from '../protocol';
+import { openSqlAt } from './bySql';
 import { cell, focusRow, rowKeyTarget } from './functions';
 import { formatMicros, formatNumber, formatPercent, formatSkew } from './format';
 import { Channel, el, onChange, profile, save, saved, selectedThreads, selection, setOperator } from './state';
@@ -16,6 +20,7 @@ const ui = {
   details: el('operator-details'),
   detailsHeading: el('operator-details-heading'),
   workers: el<HTMLTableElement>('operator-workers'),
+  sqlHint: el('operators-sql-hint'),
 };
 
 /** At most this many rows are drawn (a circuit has hundreds of operators; the filter finds the others). */
@@ -58,7 +63,7 @@ const tableChannel = new Channel(
           limit: ROW_LIMIT,
         }
       : undefined,
-  (m) => renderTable(m.table),
+  (m) => renderTable(m.table, m.sql),
   (busy) => ui.section.setAttribute('aria-busy', String(busy)),
 );
 
@@ -88,16 +93,22 @@ export function showOperators(): void {
   if (selection.operator) detailsChannel.request();
 }
 
-function renderTable(t: OperatorTable): void {
+function renderTable(t: OperatorTable, sql: OperatorSqlCell[] | undefined): void {
   const body = ui.table.tBodies[0];
   const focusedNode = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(ROW)?.dataset.node;
   body.textContent = '';
+  // The SQL columns show when the host sent where each operator sits in the SQL (else bySql.ts says why not).
+  const cells = sql ? new Map(sql.map((c) => [c.nodeId, c])) : undefined;
+  for (const th of Array.from(ui.table.querySelectorAll<HTMLElement>('th.sql-col'))) th.hidden = !cells;
+  ui.table.classList.toggle('with-sql', cells !== undefined);
+  ui.sqlHint.hidden = !cells;
   const maxShare = Math.max(1e-12, ...t.rows.map((op) => op.share));
-  for (const op of t.rows) body.appendChild(operatorRow(op, t, maxShare));
+  for (const op of t.rows)
+    body.appendChild(operatorRow(op, t, maxShare, cells && (cells.get(op.nodeId) ?? { nodeId: op.nodeId })));
   if (!t.rows.length) {
     const tr = document.createElement('tr');
     const td = document.createElement('td');
-    td.colSpan = 10;
+    td.colSpan = cells ? 12 : 10;
     td.className = 'muted';
     td.textContent =
       t.operatorCount === 0 ? 'No operator was evaluated in this selection.' : 'No operator matches the filter.';
@@ -117,7 +128,12 @@ function renderTable(t: OperatorTable): void {
   ui.count.textContent = `${of} operators${where}${shown} · ${formatMicros(t.totalCpuUs)} CPU in ${formatNumber(t.evals)} evaluations`;
 }
 
-function operatorRow(op: OperatorStat, t: OperatorTable, maxShare: number): HTMLTableRowElement {
+function operatorRow(
+  op: OperatorStat,
+  t: OperatorTable,
+  maxShare: number,
+  sql: OperatorSqlCell | undefined,
+): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.dataset.node = op.nodeId;
   tr.dataset.name = op.name;
@@ -133,9 +149,9 @@ function operatorRow(op: OperatorStat, t: OperatorTable, maxShare: number): HTML
     skew.classList.add('skewed');
     skew.title = `The busiest worker ran it ${formatSkew(op.spread.skew)} as long as the median worker.`;
   }
+  tr.append(name, cell(op.nodeId, 'node'));
+  if (sql) tr.append(...sqlCells(sql));
   tr.append(
-    name,
-    cell(op.nodeId, 'node'),
     cell(formatMicros(op.cpuUs)),
     cell(formatMicros(op.realUs)),
     cell(formatNumber(op.evals)),
@@ -150,8 +166,43 @@ function operatorRow(op: OperatorStat, t: OperatorTable, maxShare: number): HTML
     `CPU ${formatMicros(op.cpuUs)}, of which its own ${formatMicros(op.selfCpuUs)} ` +
     `(${formatPercent(op.selfCpuUs, t.totalCpuUs)} of all operators' CPU)\n` +
     `Real time ${formatMicros(op.realUs)} in ${formatNumber(op.evals)} evaluations on ${op.spread.workers} ` +
-    `worker${op.spread.workers === 1 ? '' : 's'}`;
+    `worker${op.spread.workers === 1 ? '' : 's'}` +
+    (sql ? `\n${sqlText(sql)}` : '');
   return tr;
+}
+
+/** The relation and lines cells; the lines cell of an operator with a position opens the SQL there. */
+function sqlCells(sql: OperatorSqlCell): [HTMLTableCellElement, HTMLTableCellElement] {
+  const relation = cell(sql.relation ?? '–', 'relation');
+  if (!sql.relation) relation.classList.add('muted');
+  if (sql.relation) relation.title = sql.relationNote ?? sql.relation;
+  if (sql.relationNote) relation.classList.add('derived');
+  const lines = cell(sql.lines ?? '–', 'lines');
+  if (sql.range) {
+    lines.classList.add('sql-pos');
+    lines.dataset.range = JSON.stringify(sql.range);
+    lines.title = `Open the SQL at ${sql.lines}${sql.more ? ` (also ${sql.more.join(', ')})` : ''}`;
+  } else {
+    lines.classList.add('muted');
+    lines.title = `No SQL position: ${sql.why ?? 'unknown'}`;
+  }
+  return [relation, lines];
+}
+
+/** The SQL line of a row's tooltip. */
+function sqlText(sql: OperatorSqlCell): string {
+  const where = sql.lines
+    ? `SQL ${sql.lines}${sql.more ? ` (also ${sql.more.join(', ')})` : ''}`
+    : `No SQL position: ${sql.why ?? 'unknown'}`;
+  const rel = sql.relation ? ` · ${sql.relationNote ?? sql.relation}` : '';
+  const stmt = sql.statement ? ` · in ${sql.statement}` : '';
+  return `${where}${rel}${stmt}`;
+}
+
+/** The position a row's lines cell opens, if it has one. */
+function rangeOfRow(tr: HTMLElement): SqlRange | undefined {
+  const json = tr.querySelector<HTMLElement>('td.sql-pos')?.dataset.range;
+  return json ? (JSON.parse(json) as SqlRange) : undefined;
 }
 
 function renderSortHeaders(): void {
@@ -243,12 +294,21 @@ ui.table.tBodies[0].addEventListener('click', (e) => {
   const tr = (e.target as HTMLElement).closest<HTMLElement>('tr[data-node]');
   if (!tr) return;
   focusRow(ui.table, tr, ROW);
-  chooseOperator(tr);
+  // A click on its SQL lines opens the SQL there (and leaves the operator selection as it is).
+  const range = (e.target as HTMLElement).closest('td.sql-pos') ? rangeOfRow(tr) : undefined;
+  if (range) openSqlAt(range);
+  else chooseOperator(tr);
 });
 
 ui.table.tBodies[0].addEventListener('keydown', (e) => {
   const current = (e.target as HTMLElement).closest<HTMLElement>('tr[data-node]');
   if (!current) return;
+  if (e.key === 'Enter' && e.shiftKey) {
+    e.preventDefault();
+    const range = rangeOfRow(current);
+    if (range) openSqlAt(range);
+    return;
+  }
   if (e.key === 'Enter' || e.key === ' ') {
     e.preventDefault();
     chooseOperator(current);

@@ -26,6 +26,7 @@ export interface SavedState {
   opSort?: string;
   opDescending?: boolean;
   opFilter?: string;
+  sqlGrouping?: string;
 }
 
 const api = acquireVsCodeApi();
