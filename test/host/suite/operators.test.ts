@@ -6,7 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
 import * as vscode from 'vscode';
+import { extractCircuitNodeIds } from '../../../src/feldera/circuitProfile';
+import type { DataflowGraph } from '../../../src/feldera/types';
 import { readProfileModel, type ProfileModel, type TimeRange } from '../../../src/profile';
+import { buildCompanion, companionPathFor } from '../../../src/sql/companion';
 import {
   formatBytes,
   formatMeasuredTime,
@@ -20,6 +23,7 @@ import {
   type ProfileParams,
   type ProfileTruth,
 } from '../../emulator/profileGenerator';
+import { circuitProfileBody, sqlContext } from '../../emulator/sqlContext';
 import { ui } from '../ui';
 import { extensionApi, until, workspaceRoot } from '../support';
 
@@ -511,6 +515,24 @@ describe('A profile without Feldera markers in the Samply Profile editor', funct
   });
 });
 
+/**
+ * Saves beside `file` the SQL context the emulator's pipeline would have given with it (the generator's node ids are
+ * the emulator's circuit's), as a collection does, so the picture shows the operators' SQL.
+ */
+function writeCompanion(file: string, params: ProfileParams): void {
+  const ctx = sqlContext();
+  const companion = buildCompanion({
+    pipeline: params.pipeline,
+    info: { name: params.pipeline, program_code: ctx.sql, program_version: 1 },
+    graph: ctx.dataflowGraph as unknown as DataflowGraph,
+    circuit: extractCircuitNodeIds(JSON.stringify(circuitProfileBody(ctx, params.workers ?? 1))),
+    missing: [],
+    profile: { file: path.basename(file), bytes: fs.statSync(file).size },
+  });
+  assert.ok(companion);
+  fs.writeFileSync(companionPathFor(file), JSON.stringify(companion));
+}
+
 describe('Feldera profile in the README', function () {
   this.timeout(120_000);
   const params: ProfileParams = { pipeline: 'orders', workers: 8 };
@@ -521,10 +543,12 @@ describe('Feldera profile in the README', function () {
     if (!ui.available()) this.skip();
     file = path.join(workspaceRoot(), 'orders-samply-20260101T120000Z.json.gz');
     fs.writeFileSync(file, smallProfile(params));
+    writeCompanion(file, params);
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(file, { force: true });
+    fs.rmSync(companionPathFor(file), { force: true });
   });
 
   it('shows the operators, the timeline and the flame graph of an operator in a range (screenshot: profile)', async () => {
@@ -532,8 +556,8 @@ describe('Feldera profile in the README', function () {
     assert.ok(read.ok);
     const local = read.model;
     const all = local.threads.map((t) => t.index);
-    // A taller window without the side bar, so the picture holds the three sections.
-    const before = await ui.viewport({ width: 1400, height: 1720 });
+    // A taller and wider window without the side bar, so the picture holds the sections and the operators' SQL.
+    const before = await ui.viewport({ width: 1600, height: 1900 });
     try {
       await vscode.commands.executeCommand('workbench.action.closeSidebar');
       await vscode.commands.executeCommand('feldera.openProfileSummary', vscode.Uri.file(file));
@@ -564,6 +588,9 @@ describe('Feldera profile in the README', function () {
         'the operator in the range',
       );
       await ui.frameText('#operator-workers tbody tr', WEBVIEW);
+      // The operators' SQL: a view's lines in the table, and the By SQL rows of the range.
+      await ui.frameText('#operators tbody td.sql-pos', WEBVIEW);
+      await ui.frameText('#bysql tbody tr[data-key]', WEBVIEW);
       await ui.frameHover('#header', WEBVIEW);
       await ui.screenshot('profile');
     } finally {
