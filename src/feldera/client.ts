@@ -390,6 +390,9 @@ export class FelderaClient implements FelderaApi {
     // A proxy names itself in Via: the answer may be its own page rather than Feldera's (see transportErrors.ts).
     const via = e.kind === 'http' ? a.headers.get('via') : null;
     if (e.kind === 'http' && via) e.via = safeSnippet(via, 100, this.apiKey);
+    // …unless it asks for the very token this client sends: then it is about the key, whoever forwarded it.
+    if (e.kind === 'http' && (a.status === 401 || a.status === 403) && asksForBearer(a.headers.get('www-authenticate')))
+      e.bearerChallenge = true;
     return e;
   }
 
@@ -610,6 +613,11 @@ function toAuthConfig(v: unknown): AuthConfig | string {
     return out;
   }
   return { kind: 'unknown', raw: v };
+}
+
+/** Whether a `WWW-Authenticate` value holds a Bearer challenge (alone or among others, any case). */
+function asksForBearer(header: string | null): boolean {
+  return header !== null && /(^|,)\s*bearer(\s|,|$)/i.test(header);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
