@@ -1,5 +1,6 @@
 // Turns an error value into one notification that says what happened and what to do next.
-// A rejected key is reported once per server until its key changes, never as a flood.
+// A rejected key found in the background is reported once per server until its key changes, never as a flood; a
+// command the user runs always gets its answer (VS Code shows an identical notification only once anyway).
 import vscode = require('vscode');
 import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import { settingToFix } from '../feldera/transportErrors';
@@ -73,13 +74,19 @@ export class ErrorPresenter {
   }
 
   /**
-   * Reports a key problem (see `keyProblem`: rejected or not allowed) once per origin, with "Set API Key…"; later
-   * ones only go to the log, until the key changes. Returns true if shown.
+   * Reports a key problem (see `keyProblem`: rejected or not allowed) with "Set API Key…". Found in the background
+   * (a refresh), it is shown once per origin and later ones only go to the log, until the key changes; `userAsked`
+   * (the answer to a command the user ran) shows it every time, or the command would end without a word. Returns
+   * true if shown.
    */
-  async reportRejectedKey(ctx: ErrorContext, e: DownloadError | ApiError): Promise<boolean> {
+  async reportRejectedKey(
+    ctx: ErrorContext,
+    e: DownloadError | ApiError,
+    opts: { userAsked?: boolean } = {},
+  ): Promise<boolean> {
     const message = describeError(e, ctx);
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
-    if (ctx.origin && this.rejectedOrigins.has(ctx.origin)) return false;
+    if (!opts.userAsked && ctx.origin && this.rejectedOrigins.has(ctx.origin)) return false;
     if (ctx.origin) this.rejectedOrigins.add(ctx.origin);
     const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, SET_KEY, OPEN_LOGS);
     if (pick === SET_KEY) await vscode.commands.executeCommand('feldera.setApiKey', ctx.server);
@@ -90,7 +97,7 @@ export class ErrorPresenter {
   async show(e: DownloadError, ctx: ErrorContext = {}): Promise<void> {
     if (e.kind === 'cancelled') return;
     if (keyProblem(e)) {
-      await this.reportRejectedKey(ctx, e);
+      await this.reportRejectedKey(ctx, e, { userAsked: true });
       return;
     }
     const message = describeError(e, ctx);

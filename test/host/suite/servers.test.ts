@@ -263,6 +263,28 @@ describe('Servers and API keys', function () {
     }
   });
 
+  it('a rejected key is told again each time the user runs a command, after the first notice was dismissed', async function () {
+    if (!ui.available()) this.skip();
+    await setServers([{ name: 'A', url: urlA }]);
+    a.setApiKeys(['apikey:' + 'W'.repeat(128)]); // A's key is no longer valid
+    try {
+      for (let i = 0; i < 2; i++) {
+        const uris = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
+          server: 'A',
+          pipeline: 'orders',
+        });
+        assert.deepStrictEqual(uris, []);
+        const note = await waitForNotification('rejected the API key').catch((e: Error) =>
+          assert.fail(`run ${i + 1}: the command failed without a word: ${e.message}`),
+        );
+        assert.match(note, /Set API Key/);
+        await closeAllNotifications(); // dismissed, and the user tries again
+      }
+    } finally {
+      a.setApiKeys([KEY_A]);
+    }
+  });
+
   it('a key that may not do this (403) is told apart from a rejected one, once, with "Set API Key…"', async function () {
     if (!ui.available()) this.skip();
     await setServers([
