@@ -14,9 +14,10 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 502 || status === 503 || status === 504;
 }
 
-/** Feldera's `error_code` (e.g. `NoSamplyProfile`), when the server sent one. */
-export function apiErrorCode(e: ApiError): string | undefined {
-  return e.kind === 'feldera' ? e.errorCode : undefined;
+/** Feldera's `error_code` (e.g. `NoSamplyProfile`), when the server sent one. Takes any error value (a download's too). */
+export function apiErrorCode(e: ApiError | { readonly kind: string }): string | undefined {
+  const code = e.kind === 'feldera' ? (e as { errorCode?: unknown }).errorCode : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The HTTP status when an answer came. Takes any error value (a download's too): only answers carry one. */
@@ -70,7 +71,7 @@ export function describeKeyProblem(e: ApiError | { readonly kind: string }, cont
 }
 
 /** Nothing collected yet on that host — "Collect Samply Profile…" is the next step. */
-export function isNoSamplyProfile(e: ApiError): boolean {
+export function isNoSamplyProfile(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorCode(e) === 'NoSamplyProfile';
 }
 
