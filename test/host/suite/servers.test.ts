@@ -95,6 +95,12 @@ describe('Servers and API keys', function () {
       texts.some((t) => /http/i.test(t)),
       `messages: ${texts.join(' | ')}`,
     );
+    // The password typed into the URL is refused, and never repeated back.
+    assert.ok(
+      texts.some((t) => /user name or password/.test(t)),
+      `messages: ${texts.join(' | ')}`,
+    );
+    assert.ok(!texts.some((t) => t.includes('pw@')), `a message repeats the password: ${texts.join(' | ')}`);
   });
 
   it('says clearly when a server cannot be reached', async function () {
