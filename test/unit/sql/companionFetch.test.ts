@@ -12,6 +12,7 @@ import {
   withSqlCompanion,
   type SqlContextPiece,
 } from '../../../src/sql/companionFetch';
+import { isProfilable } from '../../../src/pipelines/status';
 import { joinCompanion } from '../../../src/sql/join';
 import { FelderaEmulator, type EmulatorOptions } from '../../emulator/emulator';
 import { delay, listing, removeTempDirs, tempDir } from '../download/support';
@@ -198,6 +199,37 @@ describe('SQL context beside a samply profile (emulator, real files)', function 
     assert.strictEqual(r.emu.requests.filter((q) => q.path.endsWith('/circuit_json_profile')).length, 0);
     const loaded = await loadCompanion(result.path);
     assert.ok(loaded.ok && loaded.companion.nodes === null && loaded.companion.mir !== null);
+  });
+
+  it('asks for the circuit profile in exactly the statuses in which the tree offers profiling (one decision)', async () => {
+    const r = await setUp();
+    // Every deployment status (API-NOTES, "Listing pipelines").
+    const statuses = [
+      'Stopped',
+      'Provisioning',
+      'Unavailable',
+      'Coordination',
+      'Standby',
+      'AwaitingApproval',
+      'Initializing',
+      'Bootstrapping',
+      'ConcurrentBootstrapping',
+      'Synchronizing',
+      'Replaying',
+      'Paused',
+      'Running',
+      'Suspended',
+      'Stopping',
+    ];
+    const disagree: string[] = [];
+    for (const status of statuses) {
+      r.emu.updatePipeline('orders', { deploymentStatus: status });
+      r.emu.clearRequests();
+      await SqlContextFetch.start({ api: r.api, pipeline: 'orders' }).ready;
+      const asked = r.emu.requests.some((q) => q.path.endsWith('/circuit_json_profile'));
+      if (asked !== isProfilable({ name: 'orders', deployment_status: status })) disagree.push(status);
+    }
+    assert.deepStrictEqual(disagree, [], 'the SQL context and the tree decide "interactive" differently');
   });
 
   it('a 503 for the circuit profile: the server’s reason is kept, the rest is saved', async () => {
