@@ -4,6 +4,7 @@
 // Each server loads and refreshes on its own: a server that never answers holds up nobody else, and every refresh is
 // bounded (`refreshTimeoutMs`) whatever the client's own timeouts. Removing a server forgets everything about it and
 // aborts its requests; dispose() aborts every request, so none outlives the extension.
+import { formatTimeout } from '../common/text';
 import type { ApiError, FelderaApi, PipelineInfo } from '../feldera/types';
 
 export interface ServerRef {
@@ -214,7 +215,7 @@ export class PipelinesModel {
     const gone = () => removed.aborted || this.lifetime.signal.aborted;
     const bounded = (e: ApiError): ApiError =>
       e.kind === 'cancelled' && timedOut.signal.aborted
-        ? { kind: 'timeout', message: `no answer within ${seconds(this.refreshTimeoutMs)}` }
+        ? { kind: 'timeout', message: `no answer within ${formatTimeout(this.refreshTimeoutMs)}` }
         : e;
     try {
       let api: FelderaApi;
@@ -290,8 +291,4 @@ export class PipelinesModel {
       }
     }
   }
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
