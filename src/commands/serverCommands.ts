@@ -3,7 +3,7 @@
 import vscode = require('vscode');
 import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import { inspectToken } from '../feldera/token';
-import { isLoopbackHost, normalizeServerUrl } from '../feldera/url';
+import { isLoopbackHost, normalizeServerUrl, urlForMessage } from '../feldera/url';
 import type { ApiResult, AuthConfig, ServerConfig } from '../feldera/types';
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerConnections } from '../servers/connections';
@@ -186,7 +186,7 @@ async function serverUrl(given: { url?: unknown } | undefined): Promise<{ url: s
     if (rawUrl === undefined) return undefined;
   }
   const n = normalizeServerUrl(rawUrl);
-  if (!n.ok) throw new Error(`Cannot add "${rawUrl}": ${n.message}`);
+  if (!n.ok) throw new Error(`Cannot add "${urlForMessage(rawUrl)}": ${n.message}`);
   return { url: n.url, origin: n.origin };
 }
 

@@ -18,3 +18,9 @@ export function formatDuration(ms: number): string {
 export function escapeMarkdown(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
 }
+
+/** A time limit as messages name it ("no answer within 150 ms", "… within 1.5 s"): the client's and the tree's. */
+export function formatTimeout(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

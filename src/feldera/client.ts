@@ -17,6 +17,7 @@ import fetch, { type Headers, type RequestInit, type Response } from 'node-fetch
 import { PassThrough, type Readable } from 'stream';
 import type { Agent } from 'https';
 import { sleep } from '../common/sleep';
+import { formatTimeout } from '../common/text';
 import { CircuitNodeIdExtractor, CircuitProfileError, type CircuitNodeIds } from './circuitProfile';
 import { isRetryableStatus } from './errors';
 import {
@@ -390,6 +391,9 @@ export class FelderaClient implements FelderaApi {
     // A proxy names itself in Via: the answer may be its own page rather than Feldera's (see transportErrors.ts).
     const via = e.kind === 'http' ? a.headers.get('via') : null;
     if (e.kind === 'http' && via) e.via = safeSnippet(via, 100, this.apiKey);
+    // …unless it asks for the very token this client sends: then it is about the key, whoever forwarded it.
+    if (e.kind === 'http' && (a.status === 401 || a.status === 403) && asksForBearer(a.headers.get('www-authenticate')))
+      e.bearerChallenge = true;
     return e;
   }
 
@@ -499,7 +503,7 @@ export class FelderaClient implements FelderaApi {
       else if (timedOut) {
         error = {
           kind: 'timeout',
-          message: `no ${status === undefined ? 'answer' : 'complete answer'} within ${seconds(timeoutMs)}`,
+          message: `no ${status === undefined ? 'answer' : 'complete answer'} within ${formatTimeout(timeoutMs)}`,
         };
       } else error = this.networkError(err);
       const failure = 'message' in error ? error.message : error.kind;
@@ -612,6 +616,11 @@ function toAuthConfig(v: unknown): AuthConfig | string {
   return { kind: 'unknown', raw: v };
 }
 
+/** Whether a `WWW-Authenticate` value holds a Bearer challenge (alone or among others, any case). */
+function asksForBearer(header: string | null): boolean {
+  return header !== null && /(^|,)\s*bearer(\s|,|$)/i.test(header);
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -656,11 +665,6 @@ function nonNegative(v: number | undefined, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
 }
 
-function seconds(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 /**
  * Feeds a circuit profile body to the extractor as it arrives. Stops (destroying the body, so the request is aborted)
  * past `maxBytes`, when no byte comes for `stallMs`, or when the whole body takes longer than `totalMs`.
@@ -688,9 +692,9 @@ function readNodeIds(
     const timeout = (message: string) => finish({ ok: false, error: { kind: 'timeout', message } });
     const arm = (): void => {
       clearTimeout(stall);
-      stall = setTimeout(() => timeout(`the circuit profile stopped arriving for ${seconds(stallMs)}`), stallMs);
+      stall = setTimeout(() => timeout(`the circuit profile stopped arriving for ${formatTimeout(stallMs)}`), stallMs);
     };
-    const total = setTimeout(() => timeout(`the circuit profile took longer than ${seconds(totalMs)}`), totalMs);
+    const total = setTimeout(() => timeout(`the circuit profile took longer than ${formatTimeout(totalMs)}`), totalMs);
     const onData = (chunk: Buffer | string): void => {
       arm();
       try {

@@ -14,9 +14,10 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 502 || status === 503 || status === 504;
 }
 
-/** Feldera's `error_code` (e.g. `NoSamplyProfile`), when the server sent one. */
-export function apiErrorCode(e: ApiError): string | undefined {
-  return e.kind === 'feldera' ? e.errorCode : undefined;
+/** Feldera's `error_code` (e.g. `NoSamplyProfile`), when the server sent one. Takes any error value (a download's too). */
+export function apiErrorCode(e: ApiError | { readonly kind: string }): string | undefined {
+  const code = e.kind === 'feldera' ? (e as { errorCode?: unknown }).errorCode : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The HTTP status when an answer came. Takes any error value (a download's too): only answers carry one. */
@@ -41,14 +42,17 @@ export function isPermissionError(e: ApiError | { readonly kind: string }): bool
  * - `rejected` (401): the server does not accept the key (missing, wrong, expired).
  * - `forbidden` (403): the server accepts the key, but its role may not do this.
  * Either way "Set API Key…" is the next step (another key, or one with more rights); the words differ. A 401 or 403
- * page of a proxy (an answer without Feldera's body that came through a `Via`) is the proxy's, not a key problem.
+ * page of a proxy (an answer without Feldera's body that came through a `Via`) is the proxy's, not a key problem —
+ * unless it asks for a Bearer token: proxies add `Via` to the answers they forward too, and Feldera's answer to a
+ * missing or expired token is an empty 401 with `WWW-Authenticate: Bearer`.
  */
 export type KeyProblem = 'rejected' | 'forbidden';
 
 export function keyProblem(e: ApiError | { readonly kind: string }): KeyProblem | undefined {
   // A proxy's own page (it names itself in Via, the body is not Feldera's) says nothing about the key: its sentence
   // and fix are the proxy's (./transportErrors.ts).
-  if (e.kind === 'http' && (e as { via?: unknown }).via) return undefined;
+  const http = e as { via?: unknown; bearerChallenge?: unknown };
+  if (e.kind === 'http' && http.via && !http.bearerChallenge) return undefined;
   if (isAuthError(e)) return 'rejected';
   if (isPermissionError(e)) return 'forbidden';
   return undefined;
@@ -67,7 +71,7 @@ export function describeKeyProblem(e: ApiError | { readonly kind: string }, cont
 }
 
 /** Nothing collected yet on that host — "Collect Samply Profile…" is the next step. */
-export function isNoSamplyProfile(e: ApiError): boolean {
+export function isNoSamplyProfile(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorCode(e) === 'NoSamplyProfile';
 }
 

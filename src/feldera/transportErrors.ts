@@ -29,7 +29,7 @@ export function settingToFix(e: { kind: string }): string | undefined {
     const cause = tlsCause(a.code, a.message);
     return cause && settingForTlsCause(cause);
   }
-  if (a.kind === 'http' && (a.status === 407 || a.via)) return PROXY_SETTING;
+  if (a.kind === 'http' && (a.status === 407 || (a.via && !a.bearerChallenge))) return PROXY_SETTING;
   return undefined;
 }
 
@@ -42,7 +42,8 @@ function describeProxyAnswer(e: HttpError, server: string, forPipeline: string):
       'proxy, add its host name to "http.noProxy".'
     );
   }
-  if (!e.via) return undefined;
+  // Forwarded, not made by the proxy, when it asks for the Bearer token the extension sends (see keyProblem).
+  if (!e.via || e.bearerChallenge) return undefined;
   const page = e.snippet ? `: "${e.snippet}"` : '';
   return (
     `The answer from ${server}${forPipeline} came through a proxy (Via: ${e.via}) and is not Feldera's: ` +

@@ -8,8 +8,19 @@ export type { CircuitNodeIds } from './circuitProfile';
 export type ApiError =
   /** The server answered with a Feldera error body `{message, error_code, details?}`. */
   | { kind: 'feldera'; status: number; errorCode: string; message: string; details?: unknown }
-  /** The server (or a proxy in front of it) answered an error status without a Feldera body. */
-  | { kind: 'http'; status: number; statusText: string; snippet?: string; contentType?: string; via?: string }
+  /**
+   * The server (or a proxy in front of it) answered an error status without a Feldera body. `bearerChallenge`: a
+   * 401/403 whose `WWW-Authenticate` asks for a Bearer token, the kind of credential the extension sends.
+   */
+  | {
+      kind: 'http';
+      status: number;
+      statusText: string;
+      snippet?: string;
+      contentType?: string;
+      via?: string;
+      bearerChallenge?: boolean;
+    }
   /** No answer: DNS, refused connection, reset, TLS... `code` is Node's error code when known. */
   | { kind: 'network'; message: string; code?: string }
   /** No answer within the time allowed (or the overall retry deadline passed). */

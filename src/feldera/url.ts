@@ -85,3 +85,17 @@ function isLoopbackV4(h: string): boolean {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   return m !== null && m.slice(1).every((p) => Number(p) <= 255) && Number(m[1]) === 127;
 }
+
+/**
+ * A URL as the user typed it, safe to repeat in a message, a tree row or the log: without a user name and password,
+ * a query or a fragment (any of them may hold a secret), and cut to 200 characters. For input that may be invalid;
+ * for a valid server URL, `normalizeServerUrl(...).url` already is this.
+ */
+export function urlForMessage(input: string): string {
+  const s = String(input)
+    .trim()
+    .replace(/[?#][\s\S]*$/, '')
+    // `scheme://user:pw@host` or `user:pw@host`: everything up to the last `@` before the path.
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/]*@/, '$1');
+  return s.length > 200 ? `${s.slice(0, 199)}…` : s;
+}

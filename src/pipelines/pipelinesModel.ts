@@ -4,6 +4,7 @@
 // Each server loads and refreshes on its own: a server that never answers holds up nobody else, and every refresh is
 // bounded (`refreshTimeoutMs`) whatever the client's own timeouts. Removing a server forgets everything about it and
 // aborts its requests; dispose() aborts every request, so none outlives the extension.
+import { formatTimeout } from '../common/text';
 import type { ApiError, FelderaApi, PipelineInfo } from '../feldera/types';
 
 export interface ServerRef {
@@ -53,9 +54,16 @@ const SHOWN_FIELDS = [
 
 type Version = { version?: string; edition?: string };
 
+/** A refresh running; `replacedBy` is the refresh that restarted it, which its waiters wait for instead. */
+interface InFlight {
+  done: Promise<void>;
+  abort: AbortController;
+  replacedBy?: Promise<void>;
+}
+
 export class PipelinesModel {
   private readonly states = new Map<string, ServerState>();
-  private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  private readonly inFlight = new Map<string, InFlight>();
   private readonly versions = new Map<string, Version>();
   /** Listings since the version was last read, by server URL. */
   private readonly sinceVersion = new Map<string, number>();
@@ -134,24 +142,31 @@ export class PipelinesModel {
 
   /**
    * Refreshes one server, or each of them (independently: the promise resolves when all are done). A refresh asked
-   * for while one runs joins it: never two requests at once. Never rejects.
+   * for while one runs joins it: never two requests at once. `restart`: the one running is out of date (its client
+   * was made with the key that just changed): it is aborted, its answer dropped, and a new one started. Never
+   * rejects.
    */
-  refresh(serverUrl?: string): Promise<void> {
-    if (serverUrl === undefined) return Promise.all(this.servers.map((s) => this.refresh(s.url))).then(() => undefined);
+  refresh(serverUrl?: string, opts: { restart?: boolean } = {}): Promise<void> {
+    if (serverUrl === undefined)
+      return Promise.all(this.servers.map((s) => this.refresh(s.url, opts))).then(() => undefined);
     if (this.lifetime.signal.aborted) return Promise.resolve();
     const running = this.inFlight.get(serverUrl);
-    if (running) return running.done;
+    if (running && !opts.restart) return running.done;
     const server = this.servers.find((s) => s.url === serverUrl);
-    if (!server) return Promise.resolve();
+    if (!server) return running?.done ?? Promise.resolve();
     const abort = new AbortController();
-    const entry = {
-      abort,
-      done: this.load(server, abort.signal)
-        .catch((e: unknown) => this.options.onUnexpectedError?.(e))
-        .finally(() => {
-          if (this.inFlight.get(serverUrl) === entry) this.inFlight.delete(serverUrl);
-        }),
-    };
+    const entry: InFlight = { abort, done: Promise.resolve() };
+    entry.done = this.load(server, abort.signal)
+      .catch((e: unknown) => this.options.onUnexpectedError?.(e))
+      .finally(() => {
+        if (this.inFlight.get(serverUrl) === entry) this.inFlight.delete(serverUrl);
+      })
+      .then(() => entry.replacedBy);
+    if (running) {
+      // Set before the abort takes effect: whoever waits on the old refresh waits for this one.
+      running.replacedBy = entry.done;
+      running.abort.abort();
+    }
     this.inFlight.set(serverUrl, entry);
     return entry.done;
   }
@@ -196,11 +211,11 @@ export class PipelinesModel {
     const timedOut = new AbortController();
     const timer = setTimeout(() => timedOut.abort(), this.refreshTimeoutMs);
     const signal = AbortSignal.any([removed, timedOut.signal, this.lifetime.signal]);
-    // Removed or disposed meanwhile: nothing of this refresh is kept.
+    // Removed, restarted or disposed meanwhile: nothing of this refresh is kept.
     const gone = () => removed.aborted || this.lifetime.signal.aborted;
     const bounded = (e: ApiError): ApiError =>
       e.kind === 'cancelled' && timedOut.signal.aborted
-        ? { kind: 'timeout', message: `no answer within ${seconds(this.refreshTimeoutMs)}` }
+        ? { kind: 'timeout', message: `no answer within ${formatTimeout(this.refreshTimeoutMs)}` }
         : e;
     try {
       let api: FelderaApi;
@@ -276,8 +291,4 @@ export class PipelinesModel {
       }
     }
   }
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }

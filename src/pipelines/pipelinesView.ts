@@ -43,7 +43,9 @@ export class PipelinesView implements vscode.Disposable {
       treeView.onDidChangeVisibility((e) => this.scheduler.setVisible(e.visible)),
       registry.onDidChange(() => this.syncServers()),
       keys.onDidChange((origin) => {
-        for (const s of registry.list().filter((x) => x.origin === origin)) void this.model.refresh(s.url);
+        // A refresh still running asked with the old key: its answer (say a 401) must not stand for the new one.
+        for (const s of registry.list().filter((x) => x.origin === origin))
+          void this.model.refresh(s.url, { restart: true });
         this.provider.keyChanged(origin);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {

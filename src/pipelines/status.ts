@@ -1,15 +1,8 @@
 // How a pipeline's status looks in the tree: icon, colour, description, tooltip and contextValue.
 // No vscode import, so it is unit-tested in plain Node; the tree turns these into ThemeIcons.
 import { escapeMarkdown as esc, formatDuration } from '../common/text';
+import { isInteractive } from '../feldera/pipelineStatus';
 import type { PipelineInfo } from '../feldera/types';
-
-/** Statuses in which Feldera's web console allows profiling (the pipeline can be interacted with). */
-export const INTERACTIVE_STATUSES: ReadonlySet<string> = new Set([
-  'Running',
-  'Paused',
-  'ConcurrentBootstrapping',
-  'Synchronizing',
-]);
 
 const TRANSITIONAL = new Set([
   'Provisioning',
@@ -43,7 +36,7 @@ export interface StatusPresentation {
 }
 
 export function isProfilable(info: PipelineInfo): boolean {
-  return INTERACTIVE_STATUSES.has(info.deployment_status ?? '');
+  return isInteractive(info.deployment_status);
 }
 
 export function presentStatus(info: PipelineInfo): StatusPresentation {

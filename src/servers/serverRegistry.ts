@@ -1,6 +1,6 @@
 // The configured Feldera servers: user settings only (never a workspace's), or FELDERA_HOST when none is configured.
 import vscode = require('vscode');
-import { normalizeServerUrl } from '../feldera/url';
+import { normalizeServerUrl, urlForMessage } from '../feldera/url';
 
 export interface ServerEntry {
   /** Unique among the servers; shown in the tree. */
@@ -68,7 +68,7 @@ export class ServerRegistry implements vscode.Disposable {
       }
       const n = normalizeServerUrl(raw.url);
       if (!n.ok) {
-        problems.push(`feldera.servers[${i}] ("${raw.url}"): ${n.message}`);
+        problems.push(`feldera.servers[${i}] ("${urlForMessage(raw.url)}"): ${n.message}`);
         continue;
       }
       if (servers.some((s) => s.url === n.url)) {
@@ -81,7 +81,7 @@ export class ServerRegistry implements vscode.Disposable {
     if (servers.length === 0 && problems.length === 0 && this.env.FELDERA_HOST) {
       const n = normalizeServerUrl(this.env.FELDERA_HOST);
       if (n.ok) servers.push({ name: defaultServerName(n.url), url: n.url, origin: n.origin, source: 'environment' });
-      else problems.push(`FELDERA_HOST ("${this.env.FELDERA_HOST}"): ${n.message}`);
+      else problems.push(`FELDERA_HOST ("${urlForMessage(this.env.FELDERA_HOST)}"): ${n.message}`);
     }
     this.servers = servers;
     this.problemList = problems;

@@ -8,6 +8,7 @@
 // the profile is kept whatever happens here.
 import * as path from 'path';
 import { describeApiError } from '../feldera/errors';
+import { isInteractive } from '../feldera/pipelineStatus';
 import type {
   ApiError,
   ApiResult,
@@ -39,9 +40,6 @@ export interface FetchedSqlContext {
   /** Not asked for (`notRunning` = the deployment status) when the pipeline is neither running nor paused. */
   circuit: ApiResult<CircuitNodeIds> | { ok: false; notRunning: string };
 }
-
-/** Deployment statuses in which the pipeline's controller answers (the web console's "interactive" ones). */
-const CIRCUIT_STATUSES = ['Running', 'Paused', 'ConcurrentBootstrapping', 'Synchronizing'];
 
 export type CompanionOutcome =
   /** Saved; `missing` lists the pieces it lacks (empty when complete). */
@@ -83,7 +81,8 @@ export class SqlContextFetch {
     // which the client retries for half a minute.
     const circuit = pipeline.then((p): Promise<FetchedSqlContext['circuit']> => {
       const status = p.ok ? p.value.deployment_status : undefined;
-      if (!p.ok || (typeof status === 'string' && !CIRCUIT_STATUSES.includes(status))) {
+      // Only an interactive pipeline's controller answers (../feldera/pipelineStatus.ts).
+      if (!p.ok || (typeof status === 'string' && !isInteractive(status))) {
         safely(() => opts.onSettled?.('circuit-profile', false));
         return Promise.resolve(p.ok ? { ok: false, notRunning: status! } : p);
       }

@@ -1,7 +1,8 @@
 // Turns an error value into one notification that says what happened and what to do next.
-// A rejected key is reported once per server until its key changes, never as a flood.
+// A rejected key found in the background is reported once per server until its key changes, never as a flood; a
+// command the user runs always gets its answer (VS Code shows an identical notification only once anyway).
 import vscode = require('vscode');
-import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, isNoSamplyProfile, keyProblem } from '../feldera/errors';
 import { settingToFix } from '../feldera/transportErrors';
 import type { ApiError } from '../feldera/types';
 import type { DownloadError } from '../download/types';
@@ -42,7 +43,7 @@ export function describeError(e: DownloadError, ctx: ErrorContext = {}): string 
         return `The connection to ${ctx.server ?? 'the server'} broke off${ctx.pipeline ? ` while downloading the profile of ${ctx.pipeline}${hostText(ctx)}` : ''} (${e.message}). Nothing was saved; try again.`;
       return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
     case 'feldera':
-      if (e.errorCode === 'NoSamplyProfile')
+      if (isNoSamplyProfile(e))
         return `No samply profile has been collected on ${ctx.pipeline ?? 'this pipeline'}${hostText(ctx)} yet${
           e.message ? ` (server: "${e.message}")` : ''
         }. Collect one first.`;
@@ -73,13 +74,19 @@ export class ErrorPresenter {
   }
 
   /**
-   * Reports a key problem (see `keyProblem`: rejected or not allowed) once per origin, with "Set API Key…"; later
-   * ones only go to the log, until the key changes. Returns true if shown.
+   * Reports a key problem (see `keyProblem`: rejected or not allowed) with "Set API Key…". Found in the background
+   * (a refresh), it is shown once per origin and later ones only go to the log, until the key changes; `userAsked`
+   * (the answer to a command the user ran) shows it every time, or the command would end without a word. Returns
+   * true if shown.
    */
-  async reportRejectedKey(ctx: ErrorContext, e: DownloadError | ApiError): Promise<boolean> {
+  async reportRejectedKey(
+    ctx: ErrorContext,
+    e: DownloadError | ApiError,
+    opts: { userAsked?: boolean } = {},
+  ): Promise<boolean> {
     const message = describeError(e, ctx);
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
-    if (ctx.origin && this.rejectedOrigins.has(ctx.origin)) return false;
+    if (!opts.userAsked && ctx.origin && this.rejectedOrigins.has(ctx.origin)) return false;
     if (ctx.origin) this.rejectedOrigins.add(ctx.origin);
     const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, SET_KEY, OPEN_LOGS);
     if (pick === SET_KEY) await vscode.commands.executeCommand('feldera.setApiKey', ctx.server);
@@ -90,13 +97,13 @@ export class ErrorPresenter {
   async show(e: DownloadError, ctx: ErrorContext = {}): Promise<void> {
     if (e.kind === 'cancelled') return;
     if (keyProblem(e)) {
-      await this.reportRejectedKey(ctx, e);
+      await this.reportRejectedKey(ctx, e, { userAsked: true });
       return;
     }
     const message = describeError(e, ctx);
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
     const actions: string[] = [];
-    if (e.kind === 'feldera' && e.errorCode === 'NoSamplyProfile' && ctx.pipeline) actions.push(COLLECT);
+    if (isNoSamplyProfile(e) && ctx.pipeline) actions.push(COLLECT);
     // TLS and proxy failures: the setting that fixes them (the CA files, the server URL, http.proxy).
     const setting = settingToFix(e);
     if (setting) actions.push(OPEN_SETTINGS);
@@ -112,7 +119,11 @@ export class ErrorPresenter {
       });
   }
 
-  /** Several failures at once (e.g. some hosts of "All hosts"): one notification listing them. */
+  /**
+   * Several failures at once (e.g. some hosts of "All hosts"): one notification listing them, with the next steps a
+   * single failure would offer: "Collect Samply Profile…" for the hosts that have none yet, "Set API Key…" when the
+   * key is the problem.
+   */
   async showMany(failures: { label: string; error: DownloadError; ctx: ErrorContext }[], saved: number): Promise<void> {
     const real = failures.filter((f) => f.error.kind !== 'cancelled');
     if (real.length === 0) return;
@@ -120,7 +131,21 @@ export class ErrorPresenter {
     for (const f of real) this.log.error(`${f.label}: ${describeError(f.error, f.ctx)}`);
     const lines = real.map((f) => `${f.label}: ${describeError(f.error, f.ctx)}`).join(' — ');
     const prefix = saved > 0 ? `${saved} profile(s) saved, but ${real.length} failed` : `${real.length} fetches failed`;
-    const pick = await vscode.window.showErrorMessage(`Feldera: ${prefix}. ${lines}`, OPEN_LOGS);
+    const key = real.find((f) => keyProblem(f.error));
+    const empty = real.filter((f) => isNoSamplyProfile(f.error) && f.ctx.pipeline !== undefined);
+    const actions = [...(key ? [SET_KEY] : []), ...(empty.length ? [COLLECT] : []), OPEN_LOGS];
+    if (key?.ctx.origin) this.rejectedOrigins.add(key.ctx.origin);
+    const pick = await vscode.window.showErrorMessage(`Feldera: ${prefix}. ${lines}`, ...actions);
     if (pick === OPEN_LOGS) this.log.show();
+    if (pick === SET_KEY && key) await vscode.commands.executeCommand('feldera.setApiKey', key.ctx.server);
+    if (pick === COLLECT) {
+      // One host: that one; several: all of them (the command takes one host or all).
+      const { server, pipeline, ordinal } = empty[0].ctx;
+      await vscode.commands.executeCommand('feldera.collectSamplyProfile', {
+        server,
+        pipeline,
+        ordinal: empty.length === 1 ? ordinal : 'all',
+      });
+    }
   }
 }

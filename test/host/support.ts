@@ -116,6 +116,19 @@ export async function notificationTexts(): Promise<string[]> {
   }
 }
 
+/** Clicks a button of the notification that contains `text`, in the notification center, as a hand does. */
+export async function clickNotificationButton(text: string, button: string): Promise<void> {
+  const { ui } = await import('./ui');
+  await vscode.commands.executeCommand('notifications.showList');
+  try {
+    await ui.click(`.notifications-center .notification-list-item:has-text("${text}") .monaco-button`, {
+      hasText: button,
+    });
+  } finally {
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
+}
+
 /**
  * Right-clicks the tree row containing `row` and clicks `entry` in its context menu, with the pointer, as a hand
  * does. VS Code ignores a release that comes within 100 ms of the menu opening (a guard against accidental clicks);

@@ -14,6 +14,8 @@ import { createTestPki, type TestPki } from '../../emulator/testPki';
 import { ui } from '../ui';
 import {
   EXTENSION_ID,
+  assertEvery,
+  clickNotificationButton,
   closeAllNotifications,
   extensionApi,
   filesIn,
@@ -35,18 +37,6 @@ function sha256(file: string): string {
 
 async function setProxy(url: string | undefined): Promise<void> {
   await vscode.workspace.getConfiguration('http').update('proxy', url, vscode.ConfigurationTarget.Global);
-}
-
-/** Clicks a button of the notification that contains `text`, in the notification center. */
-async function clickNotificationButton(text: string, button: string): Promise<void> {
-  await vscode.commands.executeCommand('notifications.showList');
-  try {
-    await ui.click(`.notifications-center .notification-list-item:has-text("${text}") .monaco-button`, {
-      hasText: button,
-    });
-  } finally {
-    await vscode.commands.executeCommand('notifications.hideList');
-  }
 }
 
 async function collect(pipeline: string): Promise<vscode.Uri[]> {
@@ -97,7 +87,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
   });
 
   describe('HTTPS', () => {
-    it('a server whose CA is not trusted: nothing is sent, and the message says why and how, with "Open Settings"', async () => {
+    it('a server whose CA is not trusted: nothing is sent, and the message says why and how, with "Open Settings"', async function () {
       await setSetting('tls.caCertificates', undefined);
       await setServers([{ name: 'corp', url: httpsUrl }]);
       const before = filesIn(profilesDir());
@@ -108,7 +98,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       assert.deepStrictEqual(filesIn(profilesDir()), before);
       assert.deepStrictEqual(emu.requests, [], 'a request went to a server whose certificate was not trusted');
       assert.ok(emu.connections > 0, 'the handshake was not even tried');
-      if (!ui.available()) return;
+      if (!ui.available()) this.skip(); // the rest is what the user sees
       const text = await waitForNotification('not trusted here');
       assert.match(text, /Could not connect securely to the Feldera server "corp"/);
       assert.ok(text.includes(CA_SETTING), text);
@@ -129,7 +119,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       assert.ok(emu.requests.some((r) => r.method === 'POST'));
     });
 
-    it('a certificate for another host name is refused even from the trusted CA, and says what it is for', async () => {
+    it('a certificate for another host name is refused even from the trusted CA, and says what it is for', async function () {
       await setSetting('tls.caCertificates', [pki.ca.certPath]);
       await setServers([{ name: 'by-name', url: httpsUrl.replace('127.0.0.1', 'localhost') }]);
       const uris = (await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
@@ -137,7 +127,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       })) as vscode.Uri[];
       assert.deepStrictEqual(uris, []);
       assert.deepStrictEqual(emu.requests, []);
-      if (!ui.available()) return;
+      if (!ui.available()) this.skip(); // the rest is what the user sees
       const text = await waitForNotification('another host name');
       assert.ok(text.includes(`it is for DNS:${NAME}`), text);
     });
@@ -262,7 +252,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       assert.deepStrictEqual(uris, []);
       assert.deepStrictEqual(plain.requests, [], 'the proxy let a request through');
       assert.ok(proxy.requests.length > 0);
-      if (!ui.available()) return;
+      if (!ui.available()) this.skip(); // the rest is what the user sees
       const text = await waitForNotification('asks for credentials');
       assert.match(text, /A proxy between VS Code and the Feldera server "proxied" asks for credentials \(HTTP 407/);
       assert.match(text, /"http\.proxy" setting/);
@@ -292,8 +282,8 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
       })) as vscode.Uri[];
       assert.deepStrictEqual(uris, []);
       assert.deepStrictEqual(emu.requests, [], 'the proxy let a request through');
-      assert.ok(proxy.requests.every((r) => r.method === 'CONNECT'));
-      if (!ui.available()) return;
+      assertEvery(proxy.requests, (r) => r.method === 'CONNECT', 'only CONNECT reached the proxy');
+      if (!ui.available()) this.skip(); // the rest is what the user sees
       const text = await waitForNotification('asks for credentials');
       assert.match(text, /A proxy between VS Code and the Feldera server "secure" asks for credentials \(HTTP 407/);
     });
@@ -305,7 +295,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
         pipeline: 'orders',
       })) as vscode.Uri[];
       assert.deepStrictEqual(uris, []);
-      if (!ui.available()) return;
+      if (!ui.available()) this.skip(); // the rest is what the user sees
       const text = await waitForNotification('came through a proxy');
       assert.match(text, /HTTP 403 Forbidden: ".*blocked by corporate policy/);
       assert.doesNotMatch(text, /API key/);

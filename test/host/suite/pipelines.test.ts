@@ -277,7 +277,11 @@ describe('Pipelines view', function () {
   it('makes no request while the view is hidden, and refreshes while it is visible', async function () {
     await setSetting('pipelines.refreshIntervalSeconds', 1);
     await vscode.commands.executeCommand('workbench.view.explorer');
-    await sleep(500);
+    // Counted from when the extension knows the view is hidden and the refresh a tick started just before is done
+    // (not from a fixed moment: on a loaded machine that refresh may still be reading the key).
+    const api = await extensionApi();
+    await until('the extension to see the view hidden', () => !api.view.treeView.visible);
+    await until('the last refresh to end', () => !api.model.isLoading(url));
     const hiddenFrom = emu.requests.length;
     await sleep(3_000);
     assert.strictEqual(emu.requests.length, hiddenFrom, 'requests were made while the view was hidden');

@@ -13,6 +13,7 @@ import { ui } from '../ui';
 import {
   assertEvery,
   chooseFromContextMenu,
+  clickNotificationButton,
   closeAllNotifications,
   extensionApi,
   filesIn,
@@ -280,6 +281,43 @@ describe('Samply profiles', function () {
     const text = await waitForNotification('failed');
     assert.match(text, /2 profile\(s\) saved, but 1 failed/);
     assert.match(text, /host 1/);
+    assert.match(text, /Collect Samply Profile…/, 'the host without a profile is not offered its next step');
+  });
+
+  it('"All hosts" with nothing collected yet: one notification whose "Collect Samply Profile…" collects them', async function () {
+    if (!ui.available()) this.skip();
+    emu.setPipeline({ name: 'blank', deploymentStatus: 'Running', hosts: 3, workers: 6 });
+    const uris = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
+      pipeline: 'blank',
+      ordinal: 'all',
+    });
+    assert.deepStrictEqual(uris, []);
+    const text = await waitForNotification('3 fetches failed');
+    assert.match(text, /No samply profile has been collected on blank \(host 0\)/);
+    assert.match(text, /Collect Samply Profile…/, 'CONTRACT: 400 NoSamplyProfile offers "Collect Samply Profile…"');
+    emu.clearRequests();
+    await clickNotificationButton('3 fetches failed', 'Collect Samply Profile…');
+    await ui.waitFor('.quick-input-widget', { text: 'how long should samply record?' });
+    await ui.type('Custom');
+    await ui.press('Enter');
+    await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
+    await ui.press('Control+A');
+    await ui.type('1');
+    await ui.press('Enter');
+    const posts = () =>
+      emu.requests.filter((r) => r.method === 'POST' && r.path === '/v0/pipelines/blank/samply_profile');
+    await until('a collection on every host', () => posts().length === 3);
+    assert.deepStrictEqual(
+      posts()
+        .map((r) => r.query.ordinal)
+        .sort(),
+      ['0', '1', '2'],
+    );
+    await until(
+      'the three profiles to be saved',
+      () => filesIn(profilesDir()).filter((f) => /^blank-.*\.json\.gz$/.test(f)).length === 3,
+      20_000,
+    );
   });
 
   describe('pickers opened from the tree stay open (real pointer presses, five times in a row)', () => {

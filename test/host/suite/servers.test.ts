@@ -95,6 +95,12 @@ describe('Servers and API keys', function () {
       texts.some((t) => /http/i.test(t)),
       `messages: ${texts.join(' | ')}`,
     );
+    // The password typed into the URL is refused, and never repeated back.
+    assert.ok(
+      texts.some((t) => /user name or password/.test(t)),
+      `messages: ${texts.join(' | ')}`,
+    );
+    assert.ok(!texts.some((t) => t.includes('pw@')), `a message repeats the password: ${texts.join(' | ')}`);
   });
 
   it('says clearly when a server cannot be reached', async function () {
@@ -161,13 +167,17 @@ describe('Servers and API keys', function () {
       'B received an Authorization header',
     );
 
-    await sleep(1500); // log files are flushed asynchronously
-    const files = logFiles(api.logUri.fsPath);
-    assert.ok(
-      files.some((f) => /Feldera/.test(path.basename(f))),
-      `no Feldera log among ${files.join(', ')}`,
-    );
-    for (const f of files) assert.ok(!fs.readFileSync(f, 'utf8').includes(KEY_A.slice(7, 40)), `${f} contains the key`);
+    // Log files are written asynchronously: searched once the lines around the key's use are in the file, so an
+    // unwritten log cannot pass for a clean one.
+    const wanted = [`API key saved for ${new URL(urlA).origin}`, 'A GET /v0/pipelines?selector=status → 200'];
+    const files = await until<string[] | undefined>('the Feldera log to hold the key being saved and used', () => {
+      const all = logFiles(api.logUri.fsPath);
+      const feldera = all.filter((f) => /Feldera/.test(path.basename(f)));
+      const text = feldera.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+      return wanted.every((w) => text.includes(w)) ? all : undefined;
+    });
+    for (const f of files!)
+      assert.ok(!fs.readFileSync(f, 'utf8').includes(KEY_A.slice(7, 40)), `${f} contains the key`);
   });
 
   it('warns before a key would go over plain http to another machine, and saves nothing unless accepted', async function () {
@@ -254,10 +264,32 @@ describe('Servers and API keys', function () {
       for (let i = 0; i < 3; i++)
         await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { server: 'A', pipeline: 'orders' });
       await vscode.commands.executeCommand('feldera.refreshPipelines');
-      await sleep(1000);
+      await waitForNotification('rejected');
       const toasts = (await notificationTexts()).filter((t) => /rejected/i.test(t));
       assert.strictEqual(toasts.length, 1, `notifications: ${toasts.join(' | ')}`);
       assert.match(toasts[0], /Set API Key/);
+    } finally {
+      a.setApiKeys([KEY_A]);
+    }
+  });
+
+  it('a rejected key is told again each time the user runs a command, after the first notice was dismissed', async function () {
+    if (!ui.available()) this.skip();
+    await setServers([{ name: 'A', url: urlA }]);
+    a.setApiKeys(['apikey:' + 'W'.repeat(128)]); // A's key is no longer valid
+    try {
+      for (let i = 0; i < 2; i++) {
+        const uris = await vscode.commands.executeCommand('feldera.fetchSamplyProfile', {
+          server: 'A',
+          pipeline: 'orders',
+        });
+        assert.deepStrictEqual(uris, []);
+        const note = await waitForNotification('rejected the API key').catch((e: Error) =>
+          assert.fail(`run ${i + 1}: the command failed without a word: ${e.message}`),
+        );
+        assert.match(note, /Set API Key/);
+        await closeAllNotifications(); // dismissed, and the user tries again
+      }
     } finally {
       a.setApiKeys([KEY_A]);
     }

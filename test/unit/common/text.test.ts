@@ -1,7 +1,7 @@
 // The one home of human durations and Markdown escaping (src/common/text.ts), used by the fetcher's messages, the
 // pipeline tooltip, the tree's server tooltip and (for long spans) the profile viewer.
 import assert from 'assert';
-import { escapeMarkdown, formatDuration } from '../../../src/common/text';
+import { escapeMarkdown, formatDuration, formatTimeout } from '../../../src/common/text';
 import { formatDuration as fromFetcher } from '../../../src/download/samplyFetcher';
 import { pipelineTooltipMarkdown } from '../../../src/pipelines/status';
 import { formatMeasuredTime } from '../../../src/viewer/webview/format';
@@ -54,5 +54,19 @@ describe('escapeMarkdown (one home)', () => {
     const md = pipelineTooltipMarkdown({ name: 'my_pipe~x', description: '**bold**' }, undefined);
     assert.ok(md.startsWith(`**${escapeMarkdown('my_pipe~x')}**`), md);
     assert.ok(md.includes(escapeMarkdown('**bold**')), md);
+  });
+});
+
+describe('formatTimeout (one home for "no answer within …")', () => {
+  it('reads milliseconds below a second, else seconds to a tenth: the client and the tree say the same', () => {
+    const cases: [number, string][] = [
+      [150, '150 ms'],
+      [300, '300 ms'],
+      [1000, '1 s'],
+      [1500, '1.5 s'],
+      [8000, '8 s'],
+      [130_000, '130 s'],
+    ];
+    for (const [ms, want] of cases) assert.strictEqual(formatTimeout(ms), want, String(ms));
   });
 });

@@ -314,7 +314,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
         for (let k = 0; k < answers.length; k++) errors.push(expectError(await track(call(c))));
         assert.deepStrictEqual(errors, [
           { kind: 'feldera', status: 401, errorCode: 'AuthenticationFailed', message: 'Unauthorized API key' },
-          { kind: 'http', status: 401, statusText: 'Unauthorized' },
+          { kind: 'http', status: 401, statusText: 'Unauthorized', bearerChallenge: true },
           { kind: 'feldera', status: 403, errorCode: 'InsufficientPermissions', message: 'Insufficient permissions' },
           {
             kind: 'feldera',

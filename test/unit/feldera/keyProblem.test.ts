@@ -1,8 +1,13 @@
 // The one decision "is this a problem with the API key" (src/feldera/errors.ts keyProblem) and the one redaction
 // (src/feldera/parsers.ts redactSecrets), which the tree, the pickers, the notifications and the log all use.
 import assert from 'assert';
-import { describeKeyProblem, keyProblem } from '../../../src/feldera/errors';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { FelderaClient } from '../../../src/feldera/client';
+import { describeApiError, describeKeyProblem, keyProblem } from '../../../src/feldera/errors';
 import { redactSecrets } from '../../../src/feldera/parsers';
+import { settingToFix } from '../../../src/feldera/transportErrors';
+import type { ApiError } from '../../../src/feldera/types';
 import type { DownloadError } from '../../../src/download/types';
 
 describe('keyProblem (one home for "key rejected")', () => {
@@ -72,3 +77,60 @@ describe('redactSecrets (one home for redaction)', () => {
     assert.strictEqual(redactSecrets('a b c', ['a', 'b']), 'a b c');
   });
 });
+
+describe('keyProblem through a proxy that forwards the answer (Via)', () => {
+  // Proxies add Via to the answers they forward (Squid by default, cloud load balancers such as "1.1 google"), and
+  // Feldera's answer to a missing or expired token is an empty 401 asking for a Bearer token (API-NOTES).
+  let server: http.Server;
+  let base: string;
+  let answer: { status: number; headers: Record<string, string> } = { status: 401, headers: {} };
+
+  before(async () => {
+    server = http.createServer((_req, res) => {
+      res.writeHead(answer.status, answer.headers);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const failure = async (): Promise<ApiError> => {
+    const r = await new FelderaClient({ baseUrl: base, apiKey: 'apikey:' + 'k'.repeat(128) }).listPipelines('status');
+    assert.ok(!r.ok, JSON.stringify(r));
+    return r.error;
+  };
+
+  it('a 401 that asks for a Bearer token is a rejected key, with "Set API Key…" wording, Via or not', async () => {
+    for (const via of [undefined, '1.1 google', '1.1 corp-proxy (squid)']) {
+      answer = {
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Bearer realm="feldera"', ...(via ? { Via: via } : {}) },
+      };
+      const e = await failure();
+      assert.strictEqual(keyProblem(e), 'rejected', `Via ${via}: ${JSON.stringify(e)}`);
+      assert.match(describeApiErrorOrKey(e), /rejected the API key \(HTTP 401\)\. Set a valid key\./);
+      assert.doesNotMatch(describeApiError(e), /proxy/, 'a forwarded answer is not the proxy page');
+      assert.strictEqual(settingToFix(e), undefined, 'http.proxy is not the fix');
+    }
+    // One challenge among several, in any case.
+    answer = { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="x", bearer', Via: '1.1 lb' } };
+    assert.strictEqual(keyProblem(await failure()), 'rejected');
+  });
+
+  it("a 403 with a Bearer challenge is the key's too; a proxy's own Basic challenge or bare page stays the proxy's", async () => {
+    answer = { status: 403, headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"', Via: '1.1 lb' } };
+    assert.strictEqual(keyProblem(await failure()), 'forbidden');
+    answer = { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="corporate proxy"', Via: '1.1 squid' } };
+    assert.strictEqual(keyProblem(await failure()), undefined);
+    answer = { status: 401, headers: { 'WWW-Authenticate': 'Bearerish', Via: '1.1 squid' } };
+    assert.strictEqual(keyProblem(await failure()), undefined);
+    answer = { status: 403, headers: { Via: '1.1 squid' } };
+    assert.strictEqual(keyProblem(await failure()), undefined);
+  });
+});
+
+/** What the tree and the notifications say for an error: the key's sentence when it is a key problem. */
+function describeApiErrorOrKey(e: ApiError): string {
+  return keyProblem(e) ? describeKeyProblem(e, { server: 'prod' }) : describeApiError(e, { server: 'prod' });
+}

@@ -112,9 +112,8 @@ describe('FelderaClient: dataflow graph and circuit profile (emulator)', functio
     const ac = new AbortController();
     const p = client.circuitJsonProfile('run', {}, ac.signal);
     setTimeout(() => ac.abort(), 50);
-    const started = Date.now();
+    // No time bound: a call that ignored the abort would get the profile once the 10 s are up, not `cancelled`.
     assert.strictEqual(err(await p).kind, 'cancelled');
-    assert.ok(Date.now() - started < 5000);
   });
 });
 

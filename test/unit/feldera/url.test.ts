@@ -1,6 +1,6 @@
 import assert from 'assert';
 import fc from 'fast-check';
-import { isLoopbackHost, normalizeServerUrl, originOf } from '../../../src/feldera/url';
+import { isLoopbackHost, normalizeServerUrl, originOf, urlForMessage } from '../../../src/feldera/url';
 
 function ok(input: string): { url: string; origin: string } {
   const r = normalizeServerUrl(input);
@@ -98,5 +98,27 @@ describe('originOf / isLoopbackHost', () => {
     }
     assert.ok(isLoopbackHost(new URL('http://[::1]:8080').hostname));
     assert.ok(isLoopbackHost(new URL('http://[::ffff:127.0.0.1]').hostname));
+  });
+});
+
+describe('urlForMessage (a URL as typed, safe to repeat in a message)', () => {
+  it('drops the user name and password, the query and the fragment, and keeps what names the server', () => {
+    const cases: [string, string][] = [
+      ['https://admin:hunter2@feldera.corp:8443/feldera', 'https://feldera.corp:8443/feldera'],
+      ['http://user:p@ss@127.0.0.1:1', 'http://127.0.0.1:1'],
+      ['admin:hunter2@feldera.corp:8080', 'feldera.corp:8080'],
+      ['https://feldera.corp/?token=s3cr3t#frag', 'https://feldera.corp/'],
+      ['  https://feldera.corp#apikey:abc  ', 'https://feldera.corp'],
+      ['ftp://example.com', 'ftp://example.com'],
+      ['not a url', 'not a url'],
+    ];
+    for (const [input, want] of cases) assert.strictEqual(urlForMessage(input), want, input);
+    for (const [input] of cases)
+      for (const secret of ['hunter2', 'p@ss', 's3cr3t', 'apikey'])
+        assert.ok(!urlForMessage(input).includes(secret), `${input} → ${urlForMessage(input)}`);
+  });
+
+  it('keeps a message short whatever was pasted', () => {
+    assert.ok(urlForMessage('http://h/' + 'x'.repeat(5000)).length <= 200);
   });
 });

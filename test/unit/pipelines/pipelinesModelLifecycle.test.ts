@@ -101,7 +101,7 @@ describe('PipelinesModel lifetime (emulator and a hung server)', () => {
     await model.refresh();
     const s = model.state(hungUrl);
     assert.strictEqual(s.kind, 'error');
-    assert.deepStrictEqual(s.kind === 'error' && s.error, { kind: 'timeout', message: 'no answer within 0.3 s' });
+    assert.deepStrictEqual(s.kind === 'error' && s.error, { kind: 'timeout', message: 'no answer within 300 ms' });
     assert.deepStrictEqual(changes, [{ serverUrl: hungUrl, server: true, pipelines: [] }]);
     await until('the hung request to be closed', () => hung.accepted > 0 && hung.closed === hung.accepted);
   });
@@ -186,6 +186,34 @@ describe('PipelinesModel lifetime (emulator and a hung server)', () => {
     await model.ensureLoaded(url);
     assert.strictEqual(emu.requests.length, at, 'a request after dispose');
     assert.deepStrictEqual(changes, [], 'a change reported after dispose');
+  });
+
+  it('a refresh asked for with a new key is not answered by the one still running with the old key', async () => {
+    const KEY = 'apikey:' + 'N'.repeat(128);
+    emu.setApiKeys([KEY]);
+    let key = 'apikey:' + 'o'.repeat(128);
+    model = new PipelinesModel(async (s) => new FelderaClient({ baseUrl: s.url, apiKey: key }), {
+      onUnexpectedError: (e) => unexpected.push(e),
+      refreshTimeoutMs: 60_000,
+    });
+    model.setServers([{ name: 'local', url }]);
+    emu.faults.delayMs = 60_000; // the old key's listing is still on its way when the key changes
+    const stale = model.refresh(url);
+    await until("the old key's listing to reach the server", () =>
+      emu.requests.some((r) => r.path === '/v0/pipelines'),
+    );
+    emu.faults.delayMs = undefined;
+    key = KEY; // "Set API Key…" saved a key the server takes
+    const restarted = model.refresh(url, { restart: true });
+    // Whoever waits on the old refresh (the pick's "Set API Key…" row, say) gets the new answer, not the old one.
+    await stale;
+    assert.strictEqual(model.state(url).kind, 'ok', JSON.stringify(model.state(url)));
+    await restarted;
+    assert.ok(!model.isLoading(url), 'the old refresh still holds the server');
+    assert.ok(
+      emu.requests.some((r) => r.path === '/v0/pipelines' && r.authorization === `Bearer ${KEY}`),
+      'the new key was never sent',
+    );
   });
 
   it('reports a host count only when it changes what the tree shows (more than one host)', async () => {
