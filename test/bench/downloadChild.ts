@@ -1,20 +1,21 @@
-// Child process of the download figures, so that each run's memory is measured alone. Prints one JSON line.
-//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder>   the extension's engine, as shipped
+// Child process of the download figures, so that each run's time and memory are measured alone. Prints one JSON line.
+//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder>   the extension's fetch, as shipped
 //   node out/test/bench/downloadChild.js nocheck <baseUrl> <pipeline> <folder>   the same without the gzip check
 //   node out/test/bench/downloadChild.js drain   <baseUrl> <pipeline>            FelderaClient's body, thrown away
-//   node out/test/bench/downloadChild.js inflate <file>                          zlib alone: the whole file, 1 MiB out
-//   node out/test/bench/downloadChild.js gunzip  <file> <chunkSize>              zlib fed 64 KiB chunks like the check
-//   node --expose-gc out/test/bench/downloadChild.js races <count>                heap kept by Promise.race per chunk
+//   node out/test/bench/downloadChild.js plain   <url> <file>                    plain Node: http.get → file + gunzip
+//   node out/test/bench/downloadChild.js plainnocheck <url> <file>               plain Node: http.get → file
+//   node out/test/bench/downloadChild.js inflate <file>                          zlib alone on the bytes, in memory
 import * as fs from 'fs';
+import * as http from 'http';
 import { Writable } from 'stream';
-import { pipeline } from 'stream/promises';
+import { finished, pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { saveStreamAtomically } from '../../src/download/atomicFile';
 import { fetchSamplyProfileToFolder } from '../../src/download/samplyFetcher';
 import { FelderaClient } from '../../src/feldera/client';
 import { MiB, reply, selfMemorySampler } from './common';
 
-export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'inflate' | 'gunzip' | 'races';
+export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate';
 
 export interface DownloadChildResult {
   ok: boolean;
@@ -28,28 +29,40 @@ export interface DownloadChildResult {
   headersMs?: number;
   /** From the call to the end of the body (before the gzip check's end, sync and link). */
   bodyEndMs?: number;
+  /** Progress reports the engine made. */
+  reports?: number;
   baselineRss: number;
   sampledPeakRss: number;
   hwm: number;
   peakGrowth: number;
 }
 
-type Work = { ok: boolean; error?: string; path?: string; bytes: number; headersMs?: number; bodyEndMs?: number };
+type Work = {
+  ok: boolean;
+  error?: string;
+  path?: string;
+  bytes: number;
+  headersMs?: number;
+  bodyEndMs?: number;
+  reports?: number;
+};
 
 async function engine(baseUrl: string, pipelineName: string, folder: string, t0: number): Promise<Work> {
   let headersMs: number | undefined;
   let bodyEndMs: number | undefined;
+  let reports = 0;
   const r = await fetchSamplyProfileToFolder({
     api: new FelderaClient({ baseUrl }),
     pipeline: pipelineName,
     folder,
     onProgress: (p) => {
+      reports++;
       if (p.phase === 'downloading' && headersMs === undefined) headersMs = performance.now() - t0;
       if (p.phase === 'verifying') bodyEndMs = performance.now() - t0;
     },
   });
   return r.ok
-    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs }
+    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs, reports }
     : { ok: false, error: JSON.stringify(r.error), bytes: 0 };
 }
 
@@ -79,21 +92,32 @@ async function drain(baseUrl: string, pipelineName: string): Promise<Work> {
   return { ok: true, bytes };
 }
 
-/** Feeds `data` in 64 KiB chunks (what a socket delivers), each write awaited, as the engine's gzip check does. */
-async function gunzipLikeTheCheck(data: Buffer, chunkSize: number): Promise<Work> {
-  const z = zlib.createGunzip({ chunkSize });
-  z.resume();
-  const ended = new Promise<void>((resolve, reject) => {
-    z.on('end', resolve);
-    z.on('error', reject);
+/**
+ * The same work as the extension, written the plain way with Node's defaults: the response piped to a file and, at
+ * the same time, through zlib.createGunzip() into a sink; done when both have ended (the file closed).
+ */
+function plainNode(url: string, out: string, check: boolean): Promise<Work> {
+  return new Promise<Work>((resolve, reject) => {
+    const req = http.get(url, { headers: { 'Accept-Encoding': 'identity' } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`HTTP ${res.statusCode}`));
+        return;
+      }
+      const file = fs.createWriteStream(out);
+      const done: Promise<unknown>[] = [
+        new Promise<void>((ok, fail) => file.on('close', () => ok()).on('error', fail)),
+      ];
+      res.pipe(file);
+      if (check) {
+        const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
+        res.pipe(zlib.createGunzip()).pipe(sink);
+        done.push(finished(sink));
+      }
+      Promise.all(done).then(() => resolve({ ok: true, path: out, bytes: file.bytesWritten }), reject);
+    });
+    req.on('error', reject);
   });
-  for (let off = 0; off < data.length; off += 64 * 1024) {
-    const chunk = data.subarray(off, Math.min(data.length, off + 64 * 1024));
-    await new Promise<void>((resolve, reject) => z.write(chunk, (e) => (e ? reject(e) : resolve())));
-  }
-  z.end();
-  await ended;
-  return { ok: true, bytes: data.length };
 }
 
 /** zlib's inflate at its fastest from Node: all input at once, 1 MiB output buffers, output thrown away. */
@@ -109,34 +133,10 @@ async function inflateAll(data: Buffer): Promise<Work> {
   return { ok: true, bytes: data.length };
 }
 
-/**
- * GzipCheck.write awaits `Promise.race([this.failed, <this chunk's write>])` for every chunk, where `failed` stays
- * pending until the download ends: each race leaves a reaction on it. Measures the heap that `count` such races keep
- * (after a full GC), i.e. what a download of `count` 64 KiB chunks would hold at its end.
- */
-const keepAlive: unknown[] = [];
-
-async function races(count: number): Promise<{ retainedBytes: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with --expose-gc');
-  const pending = new Promise<never>(() => undefined);
-  // Alive until the end, like `failed` during a download (a dead promise would take its reactions with it).
-  keepAlive.push(pending);
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < count; i++) await Promise.race([pending, new Promise<void>((resolve) => setImmediate(resolve))]);
-  gc();
-  return { retainedBytes: process.memoryUsage().heapUsed - before };
-}
-
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2) as [DownloadMode, ...string[]];
-  if (mode === 'races') {
-    reply(await races(Number(args[0])));
-    return;
-  }
   // Inputs read from disk are loaded before the baseline: only the work is timed and measured.
-  const data = mode === 'inflate' || mode === 'gunzip' ? fs.readFileSync(args[0]) : undefined;
+  const data = mode === 'inflate' ? fs.readFileSync(args[0]) : undefined;
   const mem = selfMemorySampler(50);
   const t0 = performance.now();
   let work: Work;
@@ -150,11 +150,12 @@ async function main(): Promise<void> {
     case 'drain':
       work = await drain(args[0], args[1]);
       break;
+    case 'plain':
+    case 'plainnocheck':
+      work = await plainNode(args[0], args[1], mode === 'plain');
+      break;
     case 'inflate':
       work = await inflateAll(data as Buffer);
-      break;
-    case 'gunzip':
-      work = await gunzipLikeTheCheck(data as Buffer, Number(args[1]));
       break;
     default:
       throw new Error(`unknown mode ${String(mode)}`);

@@ -37,18 +37,37 @@ describe('download/atomicFile', function () {
     it('saves a complete gzip with identical bytes under the given name, leaving nothing else', async () => {
       const dir = tempDir();
       const gz = sampleGzip(400_000);
-      const seen: number[] = [];
-      const r = ok(
-        await saveStreamAtomically(new SlowBody(gz, 7_000), dir, NAME, { onBytes: (n) => seen.push(n), stallMs: 5000 }),
-      );
+      const r = ok(await saveStreamAtomically(new SlowBody(gz, 7_000), dir, NAME, { stallMs: 5000 }));
       assert.strictEqual(r.path, path.join(dir, NAME));
       assert.strictEqual(r.bytes, gz.length);
       assert.ok(fs.readFileSync(r.path).equals(gz));
       assert.deepStrictEqual(listing(dir), [NAME]);
-      // Progress without Content-Length: totals as they arrive, never going back, ending at the size.
-      assert.ok(seen.length > 10, `only ${seen.length} progress reports`);
-      for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1]);
-      assert.strictEqual(seen[seen.length - 1], gz.length);
+    });
+
+    it('reports progress from 0, at least once per MiB received, then the total when the body ends', async () => {
+      const dir = tempDir();
+      const body = new StoredGzipStream(6 * 1024 * 1024);
+      const seen: number[] = [];
+      let ended: number | undefined;
+      const r = ok(
+        await saveStreamAtomically(body, dir, NAME, {
+          onBytes: (n) => seen.push(n),
+          onBodyEnd: (n) => {
+            assert.strictEqual(ended, undefined, 'the end is reported once');
+            ended = n;
+            seen.push(-1);
+          },
+        }),
+      );
+      assert.strictEqual(ended, r.bytes);
+      assert.strictEqual(seen.pop(), -1, 'no byte count is reported after the end');
+      assert.strictEqual(seen[0], 0);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `report ${i} went back`);
+      // Without Content-Length this is all the user sees: no gap of more than a 1 MiB slice (plus the chunk that
+      // filled it), up to the total.
+      const gaps = [...seen, r.bytes].slice(1).map((n, i) => n - seen[i]);
+      const chunk = 64 * 1024 + 5;
+      assert.ok(Math.max(...gaps) < 1024 * 1024 + chunk, `a gap of ${Math.max(...gaps)} bytes between reports`);
     });
 
     it('creates the folder, nested, when it does not exist', async () => {
