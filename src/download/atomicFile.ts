@@ -3,7 +3,6 @@
 // synced, and then hard-linked under a free name (link fails instead of overwriting, even when another writer races).
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
-import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import { finished, type Readable } from 'stream';
 import * as zlib from 'zlib';
@@ -23,7 +22,18 @@ export interface SaveStreamOptions {
   onBodyEnd?(n: number): void;
   /** `gzip` (default): the body must be one or more complete gzip members and nothing else. */
   validate?: 'gzip' | 'none';
+  /** Creates the temp file (`wx`: never an existing one); replaceable so tests can make its writes fail. */
+  openTempFile?(path: string): Promise<TempFile>;
 }
+
+/** The calls made on the temp file (what a `fs/promises` FileHandle offers). */
+export interface TempFile {
+  write(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const openExclusive = (file: string): Promise<TempFile> => fsp.open(file, 'wx', 0o644);
 
 /** File-system calls used to move the temp file into place; replaceable so tests can take the fallback path. */
 export interface PlaceFs {
@@ -38,12 +48,15 @@ class Failure extends Error {
 }
 
 /**
- * Bytes go to the file and to the gzip check in slices of up to this many (received chunks joined): each write and
- * each inflate call is a round trip to the thread pool, so fewer and larger ones keep both busy instead of waiting.
+ * Bytes go to the file and to the gzip check in slices of up to this many (received chunks copied together): each
+ * write and each inflate call is a round trip to the thread pool, so fewer and larger ones keep both busy.
  */
 const SLICE_BYTES = 1024 * 1024;
-/** Bytes received but not yet both written and checked; above it the body is paused (memory stays flat). */
-const MAX_HELD_BYTES = 8 * 1024 * 1024;
+/**
+ * Slice buffers, reused: at most this many slices are received but not yet both written and checked (the body is
+ * paused meanwhile). Reusing them keeps memory flat: a fresh buffer per slice is garbage that V8 collects late.
+ */
+const MAX_SLICES = 4;
 
 /**
  * Saves `body` as `folder/finalName` (or `finalName` numbered `-1`, `-2`... when that name is taken), creating the
@@ -62,7 +75,7 @@ export async function saveStreamAtomically(
     body.destroy();
     return { ok: false, error: refused };
   }
-  const temp = await createTempFile(folder, finalName);
+  const temp = await createTempFile(folder, finalName, opts.openTempFile ?? openExclusive);
   if ('error' in temp) {
     body.destroy();
     return { ok: false, error: temp.error };
@@ -95,7 +108,8 @@ function refuseAtOnce(finalName: string, signal: AbortSignal | undefined): Downl
 async function createTempFile(
   folder: string,
   finalName: string,
-): Promise<{ fh: FileHandle; path: string } | { error: DownloadError }> {
+  open: (file: string) => Promise<TempFile>,
+): Promise<{ fh: TempFile; path: string } | { error: DownloadError }> {
   try {
     await fsp.mkdir(folder, { recursive: true });
   } catch (e) {
@@ -103,7 +117,7 @@ async function createTempFile(
   }
   const tempPath = path.join(folder, tempName(finalName));
   try {
-    return { fh: await fsp.open(tempPath, 'wx', 0o644), path: tempPath };
+    return { fh: await open(tempPath), path: tempPath };
   } catch (e) {
     return { error: fsError(`Could not write into the folder ${folder}`, e) };
   }
@@ -111,21 +125,27 @@ async function createTempFile(
 
 /**
  * Copies a body into an open temp file while checking it as gzip, and syncs the file. The network, the disk and the
- * check overlap: received chunks are joined into slices; each slice is written at its offset and fed to the check
- * without waiting for the slices before it, and the body is paused only while MAX_HELD_BYTES are not yet written
- * and checked. Any failure (body error, write error, bad gzip, stall, abort) destroys the body and rejects run().
+ * check overlap: received chunks are copied into slices; each full slice (or, when nothing is in flight, whatever has
+ * arrived) is written at its offset and fed to the check without waiting for the slices before it. The body is
+ * paused only while every slice buffer is in use. Any failure (body error, write error, bad gzip, stall, abort)
+ * destroys the body and rejects run().
  */
 class CopyToTempFile {
   private readonly gzip: GzipCheck | undefined;
   private readonly stallMs: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Dispatched slices not yet both written and checked, and their bytes. */
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  /** The slice being filled, and how far. */
+  private slice: Buffer | undefined;
+  private filled = 0;
+  /** Chunks (or their rest) that arrived while every slice buffer was in use, in order. */
+  private waiting: Buffer[] = [];
   private slicesInFlight = 0;
-  private heldBytes = 0;
+  /** Bytes handed to the file and the check so far: the offset of the next slice. */
   private dispatched = 0;
   private bodyEnded = false;
-  private firstSliceDone = false;
+  /** Whether the check has taken in the first slice (always, without a check). */
+  private firstSliceChecked: boolean;
   private paused = false;
   private finishing = false;
   private failure: Failure | undefined;
@@ -135,12 +155,13 @@ class CopyToTempFile {
 
   constructor(
     private readonly body: Readable,
-    private readonly fh: FileHandle,
+    private readonly fh: TempFile,
     private readonly tempPath: string,
     private readonly opts: SaveStreamOptions,
   ) {
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
     this.gzip = opts.validate === 'none' ? undefined : new GzipCheck((f) => this.fail(f));
+    this.firstSliceChecked = !this.gzip;
   }
 
   run(): Promise<number> {
@@ -157,7 +178,7 @@ class CopyToTempFile {
     });
   }
 
-  /** Resolves once no write or check is running any more (after a failure, before the temp file is removed). */
+  /** Resolves once no write is running any more (after a failure, before the temp file is removed). */
   async settled(): Promise<void> {
     await this.writesDone.catch(() => undefined);
   }
@@ -166,62 +187,104 @@ class CopyToTempFile {
 
   private readonly onData = (chunk: Buffer | string) => {
     if (this.failure) return;
-    const buf = toBuffer(chunk);
     this.stallTimer?.refresh();
-    this.pending.push(buf);
-    this.pendingBytes += buf.length;
-    // Idle: write at once (a slow body is written as it comes). Busy: gather a slice.
-    if (this.pendingBytes >= SLICE_BYTES || this.slicesInFlight === 0) this.dispatch();
+    const buf = toBuffer(chunk);
+    if (this.waiting.length > 0) this.waiting.push(buf);
+    else this.take(buf);
+    // Idle: write at once (a slow body is written as it comes). Busy: fill the slice.
+    if (this.slicesInFlight === 0) this.dispatch();
     // Nothing more is read until the first slice has passed: a body that is not gzip at all (an HTML error page)
     // stops there, however fast it comes.
-    if (!this.firstSliceDone || this.pendingBytes + this.heldBytes >= MAX_HELD_BYTES) this.pause();
+    if (!this.firstSliceChecked || this.waiting.length > 0) this.pause();
   };
+
+  /** Copies `buf` into slices, dispatching each one that fills; what does not fit waits for a free slice buffer. */
+  private take(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) {
+      if (!this.slice) {
+        this.slice = this.free.pop() ?? this.allocate();
+        if (!this.slice) {
+          this.waiting.push(off === 0 ? buf : buf.subarray(off));
+          return;
+        }
+        this.filled = 0;
+      }
+      const n = buf.copy(this.slice, this.filled, off);
+      this.filled += n;
+      off += n;
+      if (this.filled === this.slice.length) this.dispatch();
+    }
+  }
+
+  private allocate(): Buffer | undefined {
+    if (this.allocated >= MAX_SLICES) return undefined;
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(SLICE_BYTES);
+  }
 
   private onBodyEnd(): void {
     if (this.failure) return;
     this.bodyEnded = true;
     this.disarmStallTimer();
-    report(this.opts.onBodyEnd, this.dispatched + this.pendingBytes);
-    this.dispatch();
+    const waiting = this.waiting.reduce((sum, b) => sum + b.length, 0);
+    report(this.opts.onBodyEnd, this.dispatched + this.filled + waiting);
+    if (this.slicesInFlight === 0) this.dispatch();
     this.maybeFinish();
   }
 
-  /** Writes and checks what has been gathered, without waiting for the slices before it. */
+  /** Writes and checks the slice filled so far, without waiting for the slices before it. */
   private dispatch(): void {
-    if (this.pendingBytes === 0 || this.failure) return;
-    const slice = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const buffer = this.slice;
+    if (!buffer || this.filled === 0 || this.failure) return;
+    const bytes = buffer.subarray(0, this.filled);
+    this.slice = undefined;
+    this.filled = 0;
     const position = this.dispatched;
-    this.dispatched += slice.length;
+    this.dispatched += bytes.length;
     this.slicesInFlight++;
-    this.heldBytes += slice.length;
     // Once a slice, not once a chunk: a progress report can cost a message to the UI.
     if (!this.bodyEnded) report(this.opts.onBytes, this.dispatched);
-    let waiting = this.gzip ? 2 : 1;
+    let pending = this.gzip ? 2 : 1;
     const done = () => {
-      if (--waiting > 0) return;
+      if (--pending > 0) return;
       this.slicesInFlight--;
-      this.heldBytes -= slice.length;
-      this.firstSliceDone = true;
-      if (this.failure) return;
-      if (this.paused && this.pendingBytes + this.heldBytes < MAX_HELD_BYTES / 2) this.resume();
-      if (this.slicesInFlight === 0) this.dispatch();
-      this.maybeFinish();
+      this.free.push(buffer);
+      if (!this.failure) this.afterSlice();
     };
-    const write = writeAt(this.fh, slice, position).then(
-      () => {
-        done();
-      },
-      (e: unknown) => this.fail(new Failure(fsError(`Could not write ${this.tempPath}`, e))),
+    const write = writeAt(this.fh, bytes, position).then(done, (e: unknown) =>
+      this.fail(new Failure(fsError(`Could not write ${this.tempPath}`, e))),
     );
     this.writesDone = Promise.all([this.writesDone, write]).then(() => undefined);
-    this.gzip?.feed(slice, done);
+    this.gzip?.feed(bytes, () => {
+      if (!this.firstSliceChecked) {
+        this.firstSliceChecked = true;
+        if (!this.failure) this.afterSlice();
+      }
+      done();
+    });
+  }
+
+  /** A slice buffer is free again: take in what waited for it, go on reading, or finish. */
+  private afterSlice(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < waiting.length; i++) {
+      this.take(waiting[i]);
+      if (this.waiting.length > 0) {
+        this.waiting.push(...waiting.slice(i + 1));
+        break;
+      }
+    }
+    if (this.slicesInFlight === 0 || (this.bodyEnded && this.waiting.length === 0)) this.dispatch();
+    if (this.paused && this.waiting.length === 0 && !this.bodyEnded) this.resume();
+    this.maybeFinish();
   }
 
   /** After the body's end and the last slice: the end of the gzip check, then the sync to disk. */
   private maybeFinish(): void {
-    if (!this.bodyEnded || this.slicesInFlight > 0 || this.pendingBytes > 0 || this.finishing || this.failure) return;
+    if (!this.bodyEnded || this.slicesInFlight > 0 || this.filled > 0 || this.waiting.length > 0) return;
+    if (this.finishing || this.failure) return;
     this.finishing = true;
     (async () => {
       await this.gzip?.finish();
@@ -418,7 +481,7 @@ function corrupt(message: string): Failure {
 }
 
 /** Writes all of `buf` at `position` (positional, so several writes can be in flight at once). */
-async function writeAt(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+async function writeAt(fh: TempFile, buf: Buffer, position: number): Promise<void> {
   let off = 0;
   while (off < buf.length) {
     const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);

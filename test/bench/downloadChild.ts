@@ -31,6 +31,8 @@ export interface DownloadChildResult {
   bodyEndMs?: number;
   /** Progress reports the engine made. */
   reports?: number;
+  /** CPU time of the whole process (every thread: main, thread pool) during the work, user + system. */
+  cpuMs: number;
   baselineRss: number;
   sampledPeakRss: number;
   hwm: number;
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
   // Inputs read from disk are loaded before the baseline: only the work is timed and measured.
   const data = mode === 'inflate' ? fs.readFileSync(args[0]) : undefined;
   const mem = selfMemorySampler(50);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let work: Work;
   switch (mode) {
@@ -161,10 +164,12 @@ async function main(): Promise<void> {
       throw new Error(`unknown mode ${String(mode)}`);
   }
   const totalMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const m = mem.stop();
   const result: DownloadChildResult = {
     ...work,
     totalMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     baselineRss: m.baseline,
     sampledPeakRss: m.sampledPeak,
     hwm: m.hwm,
