@@ -5,17 +5,18 @@
 //   node out/test/bench/downloadChild.js plain   <url> <file>                    plain Node: http.get → file + gunzip
 //   node out/test/bench/downloadChild.js plainnocheck <url> <file>               plain Node: http.get → file
 //   node out/test/bench/downloadChild.js inflate <file>                          zlib alone on the bytes, in memory
+//   node out/test/bench/downloadChild.js cancel  <baseUrl> <pipeline> <folder> <bytes>  abort once <bytes> arrived
 import * as fs from 'fs';
-import * as http from 'http';
 import { Writable } from 'stream';
-import { finished, pipeline } from 'stream/promises';
+import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { saveStreamAtomically } from '../../src/download/atomicFile';
 import { fetchSamplyProfileToFolder } from '../../src/download/samplyFetcher';
 import { FelderaClient } from '../../src/feldera/client';
 import { MiB, reply, selfMemorySampler } from './common';
+import { plainNodeDownload } from './downloadPlain';
 
-export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate';
+export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate' | 'cancel';
 
 export interface DownloadChildResult {
   ok: boolean;
@@ -94,32 +95,9 @@ async function drain(baseUrl: string, pipelineName: string): Promise<Work> {
   return { ok: true, bytes };
 }
 
-/**
- * The same work as the extension, written the plain way with Node's defaults: the response piped to a file and, at
- * the same time, through zlib.createGunzip() into a sink; done when both have ended (the file closed).
- */
-function plainNode(url: string, out: string, check: boolean): Promise<Work> {
-  return new Promise<Work>((resolve, reject) => {
-    const req = http.get(url, { headers: { 'Accept-Encoding': 'identity' } }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`HTTP ${res.statusCode}`));
-        return;
-      }
-      const file = fs.createWriteStream(out);
-      const done: Promise<unknown>[] = [
-        new Promise<void>((ok, fail) => file.on('close', () => ok()).on('error', fail)),
-      ];
-      res.pipe(file);
-      if (check) {
-        const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
-        res.pipe(zlib.createGunzip()).pipe(sink);
-        done.push(finished(sink));
-      }
-      Promise.all(done).then(() => resolve({ ok: true, path: out, bytes: file.bytesWritten }), reject);
-    });
-    req.on('error', reject);
-  });
+async function plain(url: string, out: string, check: boolean): Promise<Work> {
+  const { bytes } = await plainNodeDownload(url, out, check);
+  return { ok: true, path: out, bytes };
 }
 
 /** zlib's inflate at its fastest from Node: all input at once, 1 MiB output buffers, output thrown away. */
@@ -135,8 +113,38 @@ async function inflateAll(data: Buffer): Promise<Work> {
   return { ok: true, bytes: data.length };
 }
 
+/**
+ * The extension's fetch, aborted (as the Cancel button does) at the first progress report past `afterBytes`: how long
+ * from abort() to the result, and how many files are left in the folder.
+ */
+async function cancel(baseUrl: string, pipelineName: string, folder: string, afterBytes: number) {
+  const ac = new AbortController();
+  let abortedAt: number | undefined;
+  let receivedAtCancel = 0;
+  const r = await fetchSamplyProfileToFolder({
+    api: new FelderaClient({ baseUrl }),
+    pipeline: pipelineName,
+    folder,
+    signal: ac.signal,
+    onProgress: (p) => {
+      if (p.phase !== 'downloading' || p.bytes < afterBytes || abortedAt !== undefined) return;
+      receivedAtCancel = p.bytes;
+      abortedAt = performance.now();
+      ac.abort();
+    },
+  });
+  const cancelMs = performance.now() - (abortedAt ?? NaN);
+  const leftovers = fs.readdirSync(folder).length;
+  const ok = !r.ok && r.error.kind === 'cancelled' && abortedAt !== undefined;
+  return { ok, error: ok ? undefined : JSON.stringify(r), cancelMs, leftovers, receivedAtCancel };
+}
+
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2) as [DownloadMode, ...string[]];
+  if (mode === 'cancel') {
+    reply(await cancel(args[0], args[1], args[2], Number(args[3])));
+    return;
+  }
   // Inputs read from disk are loaded before the baseline: only the work is timed and measured.
   const data = mode === 'inflate' ? fs.readFileSync(args[0]) : undefined;
   const mem = selfMemorySampler(50);
@@ -155,7 +163,7 @@ async function main(): Promise<void> {
       break;
     case 'plain':
     case 'plainnocheck':
-      work = await plainNode(args[0], args[1], mode === 'plain');
+      work = await plain(args[0], args[1], mode === 'plain');
       break;
     case 'inflate':
       work = await inflateAll(data as Buffer);
