@@ -3,6 +3,7 @@
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
 //   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile   run some figures (BENCHMARKS.md untouched)
+//   FELDERA_BENCH_ONLY=… FELDERA_BENCH_UPDATE=1   …and replace those parts' rows and sections in BENCHMARKS.md
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
 import { spawn } from 'child_process';
@@ -18,6 +19,15 @@ import { sizeFigures } from './size';
 
 const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile'] as const;
 type Part = (typeof PARTS)[number];
+/** The figures (rows and sections of BENCHMARKS.md) each part writes, for FELDERA_BENCH_UPDATE. */
+const PART_FIGURES: Record<Part, RegExp> = {
+  download: /^(download|memory during download|cancel during a download)/,
+  pipelines: /^10,000 pipelines/,
+  polling: /^polling cost/,
+  size: /^size: /,
+  activation: /^activation/,
+  profile: /^profile summary/,
+};
 
 const only = process.env.FELDERA_BENCH_ONLY?.split(',').map((s) => s.trim()) as Part[] | undefined;
 const unknown = only?.filter((p) => !PARTS.includes(p));
@@ -83,6 +93,52 @@ function markdown(figures: Figure[], info: ReturnType<typeof machine>, started: 
   ].join('\n');
 }
 
+/**
+ * BENCHMARKS.md with the rows and sections of `parts` replaced by `figures` (in place of the first old row, or at the
+ * end of the table), and a line saying when those parts were measured again and how loaded the machine was.
+ */
+function updateParts(
+  text: string,
+  parts: Part[],
+  figures: Figure[],
+  info: ReturnType<typeof machine>,
+  started: Date,
+): string {
+  const fresh = markdown(figures, info, started, 0).split('\n');
+  const freshRows = fresh.filter((l) => l.startsWith('| ') && !l.startsWith('| figure |'));
+  const freshSections = fresh.slice(fresh.indexOf('## How each figure is measured') + 2);
+  const ours = (name: string) => parts.some((p) => PART_FIGURES[p].test(name.trim()));
+  const only = `FELDERA_BENCH_ONLY=${parts.join(',')}:`;
+  const out: string[] = [];
+  let rowsPlaced = false;
+  let sectionsPlaced = false;
+  let skipping = false;
+  for (const line of text.trimEnd().split('\n')) {
+    if (line.startsWith('- Measured again on ') && line.includes(only)) continue;
+    const row = /^\| ([^|]+) \|/.exec(line);
+    if (row && !line.startsWith('| figure |') && ours(row[1])) {
+      if (!rowsPlaced) out.push(...freshRows);
+      rowsPlaced = true;
+      continue;
+    }
+    if (line.startsWith('### ')) {
+      skipping = ours(line.slice(4));
+      if (skipping && !sectionsPlaced) out.push(...freshSections);
+      sectionsPlaced ||= skipping;
+    }
+    if (line.startsWith('## ')) skipping = false;
+    if (!skipping) out.push(line);
+  }
+  if (!rowsPlaced) out.splice(out.map((l) => l.startsWith('|')).lastIndexOf(true) + 1, 0, ...freshRows);
+  if (!sectionsPlaced) out.push('', ...freshSections);
+  const note = `- Measured again on ${started.toISOString()} with ${only} load average then ${info.load}.`;
+  out.splice(out.findIndex((l) => l.startsWith('- Node ')) + 1, 0, note);
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
@@ -98,7 +154,8 @@ async function main(): Promise<void> {
   let profile: Figure[] = [];
   try {
     // Throughput runs alone.
-    if (wanted('download')) download = await attempt('download', '≥ 0.9× curl; ≤ 64 MiB', downloadFigures);
+    if (wanted('download'))
+      download = await attempt('download', '≤ 1.25× plain Node; ≤ 1.15× max(curl, zlib); ≤ 64 MiB', downloadFigures);
 
     // The 60 s collections mostly wait: the pipelines ratio and the size run meanwhile, in child processes, and
     // are done long before the last seconds of the collections, where the ready → first byte delay is taken.
@@ -142,8 +199,13 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - t0) / 1000;
   console.log('');
   for (const f of figures) console.log(line(f));
-  // A partial run writes no BENCHMARKS.md: its notes go to the console instead.
+  // A partial run writes no BENCHMARKS.md (unless asked to update its parts): its notes go to the console instead.
   if (only) for (const f of figures) console.log(`\n${f.figure}:\n${f.notes.map((n) => `  - ${n}`).join('\n')}`);
+  if (only && process.env.FELDERA_BENCH_UPDATE === '1') {
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    fs.writeFileSync(file, updateParts(fs.readFileSync(file, 'utf8'), only, figures, info, started));
+    console.log(`\nupdated the ${only.join(', ')} rows and sections of ${path.relative(process.cwd(), file) || file}`);
+  }
   if (!only) {
     const file = path.join(ROOT, 'BENCHMARKS.md');
     fs.writeFileSync(file, markdown(figures, info, started, seconds));

@@ -141,14 +141,16 @@ interface Run {
   peakRss?: number;
 }
 
-/** `curl -o`: time_total from curl itself (like the engine's figure, it leaves out process start-up). */
+/**
+ * `curl -o`: time_total from curl itself (like the engine's figure, it leaves out process start-up); its CPU time
+ * (user + system) from bash's `time`.
+ */
 function runCurl(url: string, out: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'curl',
-      ['-sS', '--fail', '-H', 'Accept-Encoding: identity', '-o', out, '-w', '%{time_total} %{size_download}', url],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const script =
+      'TIMEFORMAT="%U %S"; time curl -sS --fail -H "Accept-Encoding: identity" -o "$2" ' +
+      '-w "%{time_total} %{size_download}" "$1"';
+    const child = spawn('bash', ['-c', script, 'bench', url, out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -157,7 +159,8 @@ function runCurl(url: string, out: string): Promise<Run> {
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`curl exited with ${code}: ${stderr}`));
       const [secs, size] = stdout.trim().split(/\s+/).map(Number);
-      resolve({ bytes: size, totalMs: secs * 1000 });
+      const [user, system] = (stderr.trim().split('\n').pop() ?? '').split(/\s+/).map(Number);
+      resolve({ bytes: size, totalMs: secs * 1000, cpuMs: (user + system) * 1000 });
     });
   });
 }
@@ -383,7 +386,7 @@ export async function downloadFigures(): Promise<Figure[]> {
         `Times: engine ${times(runs.engine)}; plain Node ${times(runs.plain)}; plain Node without the check ` +
           `${times(runs.plainnocheck)}; curl -o ${times(runs.curl)}. CPU time of the whole process (main thread ` +
           `and thread pool): engine ${cpu(runs.engine)}, plain Node ${cpu(runs.plain)}, plain Node without the ` +
-          `check ${cpu(runs.plainnocheck)}. The engine made ${median(runs.engine.map((r) => r.reports ?? NaN))} ` +
+          `check ${cpu(runs.plainnocheck)}, curl ${cpu(runs.curl)}. The engine made ${median(runs.engine.map((r) => r.reports ?? NaN))} ` +
           `progress reports; its body ended at ${(median(runs.engine.map((r) => r.bodyEndMs ?? NaN)) / 1000).toFixed(
             2,
           )} s.`,
@@ -406,6 +409,7 @@ export async function downloadFigures(): Promise<Figure[]> {
 
   const limitMs = Math.max(t(sa.curl), t(sa.inflate));
   const limitRatio = t(sa.engine) / limitMs;
+  const perRound = sa.engine.map((r, i) => r.totalMs / Math.max(sa.curl[i].totalMs, sa.inflate[i].totalMs));
   const limit: Figure = {
     figure: 'download vs the physical limit, samply-like gzip (1 GiB)',
     measured: `${(t(sa.engine) / 1000).toFixed(2)} s`,
@@ -418,9 +422,15 @@ export async function downloadFigures(): Promise<Figure[]> {
     notes: [
       'The network, the disk and the check must overlap, not add up: the engine against the slower of receiving ' +
         'the bytes (curl -o) and inflating them (zlib alone, all input at once, 1 MiB output buffers, the ceiling of ' +
-        `any check that inflates). Same runs as the row above. The engine's whole process used ${cpu(sa.engine)} ` +
-        `of CPU to zlib's ${cpu(sa.inflate)}: on 2 cores the rest overlaps with the inflating only when a core is ` +
-        'free, so on a loaded machine this ratio follows the load.',
+        `any check that inflates). Same runs as the row above; round by round: ${list(perRound, (x) =>
+          x.toFixed(2),
+        )}×.`,
+      `CPU time (user + system, all threads): engine ${cpu(sa.engine)}; zlib alone ${cpu(sa.inflate)}; plain Node ` +
+        `without the check (receiving and writing only) ${cpu(sa.plainnocheck)}; curl -o ${cpu(sa.curl)}. The ` +
+        "engine's CPU is about zlib's plus receiving and writing: the work itself, with nothing waiting on " +
+        'anything else. Its time comes near zlib alone only where that other work runs on a second core while one ' +
+        'core inflates; on this shared 2-core machine that core is free only some of the time, and the ratio ' +
+        'follows the load.',
       machine,
     ],
   };
@@ -495,7 +505,10 @@ export async function downloadFigures(): Promise<Figure[]> {
               'not tmpfs) with the progress notification and status bar as a user sees them; then plain Node doing ' +
               `the same work inside the same extension host. Rounds alternate. Command ${list(host.commandMs, (x) =>
                 ms(x),
-              )}; plain Node ${list(host.plainMs, (x) => ms(x))}. Load average at the start ${load(host.load)}.`,
+              )}; plain Node ${list(host.plainMs, (x) => ms(x))}; plain Node with its file synced before it ` +
+              `is closed (as the extension syncs before it names the file) ${list(host.plainSyncMs ?? [], (x) =>
+                ms(x),
+              )}. Load average at the start ${load(host.load)}.`,
           ],
         };
 
