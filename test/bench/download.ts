@@ -136,6 +136,7 @@ interface Run {
   cpuMs?: number;
   bodyEndMs?: number;
   reports?: number;
+  halfPeaks?: number[];
   peakGrowth?: number;
   baselineRss?: number;
   peakRss?: number;
@@ -176,7 +177,7 @@ async function runOne(who: Runner, url: string, name: string, file: string, fold
     }
   }
   const args: Record<Exclude<Runner, 'curl'>, string[]> = {
-    engine: ['engine', url, name, folder],
+    engine: ['engine', url, name, folder, String(Math.floor(fs.statSync(file).size / 2))],
     nocheck: ['nocheck', url, name, folder],
     drain: ['drain', url, name],
     plain: ['plain', profileUrl, out],
@@ -303,6 +304,9 @@ const CHANGES = [
     'samply-like gzip, of which zlib alone takes 3.1 s).',
   'Two slice buffers instead of four, or zlib output buffers of 64 or 16 KiB: no change in peak memory beyond the ' +
     'run-to-run noise (42-57 MiB); 16 KiB costs about 1 s more CPU per GiB. Kept: four slices, 256 KiB.',
+  "A 'data' listener on the check's output instead of resume() (no extra tick per output buffer), alone or with 1 " +
+    'MiB output buffers: no measurable change (CPU 4.2-4.5 s per GiB either way; 1 MiB buffers peak higher, up to ' +
+    '70 MiB). Not kept.',
 ];
 
 export async function downloadFigures(): Promise<Figure[]> {
@@ -459,6 +463,12 @@ export async function downloadFigures(): Promise<Figure[]> {
         )}. For comparison at 1 GiB: plain Node doing the same work ${each(sa.plain, (r) =>
           mib(r.peakGrowth ?? NaN),
         )} (samply-like); FelderaClient's body alone ${each(st.drain, (r) => mib(r.peakGrowth ?? NaN))}.`,
+      'Within each 1 GiB run, peak RSS (sampled) in the second half of the body minus the first half: ' +
+        `${each([...sa.engine, ...st.engine], (r) =>
+          r.halfPeaks
+            ? `${r.halfPeaks[1] >= r.halfPeaks[0] ? '+' : '−'}${mib(Math.abs(r.halfPeaks[1] - r.halfPeaks[0]))}`
+            : '?',
+        )} (samply-like, then stored-deflate): what a leak would make grow.`,
       'The engine holds at most four 1 MiB slices (reused) that are received but not yet both written and checked; ' +
         'the rest of the growth is what Node leaves for the garbage collector whatever reads the body (64 KiB socket ' +
         "chunks, zlib's output buffers), which V8 frees late.",

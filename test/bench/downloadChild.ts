@@ -1,5 +1,5 @@
 // Child process of the download figures, so that each run's time and memory are measured alone. Prints one JSON line.
-//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder>   the extension's fetch, as shipped
+//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder> [halfAt]   the extension's fetch
 //   node out/test/bench/downloadChild.js nocheck <baseUrl> <pipeline> <folder>   the same without the gzip check
 //   node out/test/bench/downloadChild.js drain   <baseUrl> <pipeline>            FelderaClient's body, thrown away
 //   node out/test/bench/downloadChild.js plain   <url> <file>                    plain Node: http.get → file + gunzip
@@ -32,6 +32,8 @@ export interface DownloadChildResult {
   bodyEndMs?: number;
   /** Progress reports the engine made. */
   reports?: number;
+  /** Peak RSS (sampled) during the first and the second half of the body, when asked for. */
+  halfPeaks?: number[];
   /** CPU time of the whole process (every thread: main, thread pool) during the work, user + system. */
   cpuMs: number;
   baselineRss: number;
@@ -48,12 +50,23 @@ type Work = {
   headersMs?: number;
   bodyEndMs?: number;
   reports?: number;
+  halfPeaks?: number[];
 };
 
-async function engine(baseUrl: string, pipelineName: string, folder: string, t0: number): Promise<Work> {
+/**
+ * The extension's fetch. With `halfAt` (bytes), RSS is also sampled apart for the first and the second half of the
+ * body: memory that grew with the size would show as a higher peak in the second half.
+ */
+async function engine(baseUrl: string, pipelineName: string, folder: string, t0: number, halfAt = 0): Promise<Work> {
   let headersMs: number | undefined;
   let bodyEndMs: number | undefined;
   let reports = 0;
+  let secondHalf = false;
+  const halves = [0, 0];
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    halves[secondHalf ? 1 : 0] = Math.max(halves[secondHalf ? 1 : 0], rss);
+  }, 50);
   const r = await fetchSamplyProfileToFolder({
     api: new FelderaClient({ baseUrl }),
     pipeline: pipelineName,
@@ -61,11 +74,14 @@ async function engine(baseUrl: string, pipelineName: string, folder: string, t0:
     onProgress: (p) => {
       reports++;
       if (p.phase === 'downloading' && headersMs === undefined) headersMs = performance.now() - t0;
+      if (p.phase === 'downloading' && halfAt > 0 && p.bytes >= halfAt) secondHalf = true;
       if (p.phase === 'verifying') bodyEndMs = performance.now() - t0;
     },
   });
+  clearInterval(sampler);
+  const halfPeaks = halfAt > 0 ? halves : undefined;
   return r.ok
-    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs, reports }
+    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs, reports, halfPeaks }
     : { ok: false, error: JSON.stringify(r.error), bytes: 0 };
 }
 
@@ -153,7 +169,7 @@ async function main(): Promise<void> {
   let work: Work;
   switch (mode) {
     case 'engine':
-      work = await engine(args[0], args[1], args[2], t0);
+      work = await engine(args[0], args[1], args[2], t0, Number(args[3] ?? 0));
       break;
     case 'nocheck':
       work = await noCheck(args[0], args[1], args[2]);
