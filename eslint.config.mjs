@@ -16,7 +16,13 @@ export default tseslint.config(
   },
   {
     // The core must stay free of VS Code so it runs (and is tested) in plain Node.
-    files: ['src/feldera/**/*.ts', 'src/download/**/*.ts', 'src/profile/**/*.ts'],
+    files: [
+      'src/common/**/*.ts',
+      'src/feldera/**/*.ts',
+      'src/download/**/*.ts',
+      'src/profile/**/*.ts',
+      'src/sql/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The core must not import vscode.' }] }],
     },

@@ -5,18 +5,24 @@ import { openWithSamply } from './commands/openWithSamply';
 import { registerCommand } from './commands/registerCommand';
 import { runSamplyCommand } from './commands/samplyCommands';
 import { SamplyTargetResolver } from './commands/samplyTarget';
+import { noteSavedProfiles } from './commands/walkthroughProgress';
 import { addServer, clearApiKey, removeServer, resolveServer, setApiKey } from './commands/serverCommands';
 import { PipelinesModel } from './pipelines/pipelinesModel';
 import { PipelinesView } from './pipelines/pipelinesView';
 import { ApiKeyStore } from './servers/apiKeyStore';
 import { ServerConnections } from './servers/connections';
 import { ServerRegistry } from './servers/serverRegistry';
+import { TrustedCas } from './servers/trustedCas';
 import { ErrorPresenter } from './ui/errorPresenter';
-import { createLog } from './ui/log';
+import { registerSqlHeat } from './sqlView';
+import { createLog, logFailure } from './ui/log';
 import { ProfileStatusBar } from './ui/profileStatusBar';
 import { openProfileSummary, registerProfileViewer } from './viewer';
 
-export function activate(context: vscode.ExtensionContext) {
+/** The tree's background calls: 4 s per attempt and 4 s of retries per call; a refresh is bounded by the model. */
+const BACKGROUND = { requestTimeoutMs: 4_000, retryDeadlineMs: 4_000 };
+
+export function activate(context: vscode.ExtensionContext): TestApi | undefined {
   const activateStart = performance.now();
   const envHost = process.env.FELDERA_HOST ? normalizeServerUrl(process.env.FELDERA_HOST) : undefined;
   const envKey =
@@ -26,21 +32,32 @@ export function activate(context: vscode.ExtensionContext) {
   const keys = new ApiKeyStore(context.secrets, envKey);
   const log = createLog(() => keys.knownKeys());
   const registry = new ServerRegistry();
-  const connections = new ServerConnections(keys, log);
-  // The tree refreshes in the background: a short retry window, so a dead server shows as such quickly.
-  const model = new PipelinesModel((s) =>
-    connections.client(registry.find(s.url) ?? { ...s, origin: new URL(s.url).origin }, undefined, 4000),
+  const trustedCas = new TrustedCas(log);
+  const connections = new ServerConnections(keys, log, trustedCas);
+  // The tree refreshes in the background: short timeouts, so a dead or hung server shows as such within seconds.
+  const model = new PipelinesModel(
+    (s) => connections.client(registry.find(s.url) ?? { ...s, origin: new URL(s.url).origin }, undefined, BACKGROUND),
+    { onUnexpectedError: logFailure(log, 'Refreshing the Pipelines view') },
   );
-  const view = new PipelinesView(registry, model, keys);
+  const view = new PipelinesView(registry, model, keys, log);
   const statusBar = new ProfileStatusBar();
   const errors = new ErrorPresenter(log);
   const serverDeps = { registry, keys, connections, log };
-  const samplyDeps = { resolver: new SamplyTargetResolver(registry, model), connections, statusBar, errors, log };
+  const resolver = new SamplyTargetResolver(registry, model, {
+    keyProblem: (s, e) =>
+      void errors
+        .reportRejectedKey({ server: s.name, origin: s.origin, action: 'Listing pipelines' }, e)
+        .catch(logFailure(log, 'Reporting a rejected key')),
+    unexpected: logFailure(log, 'Refreshing the pipeline pick'),
+  });
+  const samplyDeps = { resolver, connections, statusBar, errors, log };
 
   context.subscriptions.push(
     log,
     keys,
     registry,
+    trustedCas,
+    { dispose: () => model.dispose() },
     view,
     statusBar,
     keys.onDidChange((origin) => errors.keyChanged(origin)),
@@ -53,8 +70,16 @@ export function activate(context: vscode.ExtensionContext) {
       async (a) => view.refresh(a === undefined ? undefined : (await resolveServer(serverDeps, a, 'Refresh'))?.url),
       log,
     ),
-    registerCommand('feldera.fetchSamplyProfile', (a) => runSamplyCommand(samplyDeps, 'fetch', a), log),
-    registerCommand('feldera.collectSamplyProfile', (a) => runSamplyCommand(samplyDeps, 'collect', a), log),
+    registerCommand(
+      'feldera.fetchSamplyProfile',
+      (a) => noteSavedProfiles(runSamplyCommand(samplyDeps, 'fetch', a)),
+      log,
+    ),
+    registerCommand(
+      'feldera.collectSamplyProfile',
+      (a) => noteSavedProfiles(runSamplyCommand(samplyDeps, 'collect', a)),
+      log,
+    ),
     registerCommand('feldera.openWithSamply', (a) => openWithSamply(log, a), log),
     registerCommand(
       'feldera.openProfileSummary',
@@ -63,6 +88,7 @@ export function activate(context: vscode.ExtensionContext) {
     ),
     registerCommand('feldera.showLogs', () => log.show(), log),
     ...registerProfileViewer(context, log),
+    ...registerSqlHeat(context, log).disposables,
   );
   // Loading the bundle plus activate() itself (see esbuild.js's banner and footer); the benchmark reads it.
   const marks = globalThis as { __felderaBundleLoadStart?: number; __felderaBundleLoadEnd?: number };
@@ -72,8 +98,33 @@ export function activate(context: vscode.ExtensionContext) {
       : marks.__felderaBundleLoadEnd - marks.__felderaBundleLoadStart + (performance.now() - activateStart);
   log.info(`Feldera activated in ${activationMs?.toFixed(1) ?? '?'} ms: ${registry.list().length} server(s)`);
 
-  // For the extension-host tests and the benchmark: the parts they observe.
-  return { model, view, registry, statusBar, activationMs, logUri: context.logUri };
+  return exportsFor(context.extensionMode, { model, view, registry, statusBar, activationMs, logUri: context.logUri });
+}
+
+/** The parts the extension-host tests and the activation benchmark observe. */
+export interface TestParts {
+  model: PipelinesModel;
+  view: PipelinesView;
+  registry: ServerRegistry;
+  statusBar: ProfileStatusBar;
+  activationMs?: number;
+  logUri: vscode.Uri;
+}
+
+/** What activate() hands out in the tests' window: their parts, the mode, and this decision for other modes. */
+export type TestApi = TestParts & {
+  extensionMode: vscode.ExtensionMode;
+  exportsFor(mode: vscode.ExtensionMode): TestApi | undefined;
+};
+
+/**
+ * What activate() gives every other extension: nothing in normal use (the model and the registry reach clients
+ * whose API key is readable, and the user's settings). Only a window run by the extension tests
+ * (ExtensionMode.Test: extensionDevelopmentPath + extensionTestsPath) gets the parts they observe.
+ */
+function exportsFor(mode: vscode.ExtensionMode, parts: TestParts): TestApi | undefined {
+  if (mode !== vscode.ExtensionMode.Test) return undefined;
+  return { ...parts, extensionMode: mode, exportsFor: (other) => exportsFor(other, parts) };
 }
 
 export function deactivate(): void {}

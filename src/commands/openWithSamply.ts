@@ -7,9 +7,12 @@ import type { Log } from '../ui/log';
 export const SAMPLY_INSTALL_COMMAND = 'cargo install --locked --git https://github.com/feldera/samply samply';
 const PROFILER_URL = 'https://profiler.firefox.com/';
 
-/** Finds an executable on PATH without running a shell. */
+/**
+ * Finds an executable on PATH without running a shell. On Windows only `.exe` files count: a `.cmd` or `.bat` would
+ * be run by cmd.exe, which parses its arguments.
+ */
 export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD').split(';') : [''];
+  const exts = process.platform === 'win32' ? ['.exe'] : [''];
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     for (const ext of exts) {
@@ -25,10 +28,13 @@ export function findOnPath(name: string, envPath = process.env.PATH ?? ''): stri
   return undefined;
 }
 
-/** Quotes a path for a POSIX shell (or PowerShell on Windows) so no character of it is interpreted. */
-export function shellQuote(p: string): string {
-  if (process.platform === 'win32') return `'${p.replace(/'/g, "''")}'`;
-  return `'${p.replace(/'/g, `'\\''`)}'`;
+/**
+ * The terminal that runs `samply load <file>`: samply is the terminal's process and the path its own argument, so
+ * no shell ever reads the file name (a `&`, `;`, quote or `$(…)` in it stays part of the name, whatever the user's
+ * shell is).
+ */
+function samplyTerminalOptions(samply: string, file: string): vscode.TerminalOptions {
+  return { name: `samply: ${path.basename(file)}`, shellPath: samply, shellArgs: ['load', file] };
 }
 
 export async function openWithSamply(log: Log, arg: unknown): Promise<void> {
@@ -45,9 +51,7 @@ export async function openWithSamply(log: Log, arg: unknown): Promise<void> {
   const samply = findOnPath('samply');
   if (samply) {
     log.info(`Running ${samply} load ${uri.fsPath}`);
-    const terminal = vscode.window.createTerminal({ name: `samply: ${path.basename(uri.fsPath)}` });
-    terminal.show();
-    terminal.sendText(`${shellQuote(samply)} load ${shellQuote(uri.fsPath)}`);
+    vscode.window.createTerminal(samplyTerminalOptions(samply, uri.fsPath)).show();
     return;
   }
   log.warn('samply is not on the PATH');

@@ -4,9 +4,11 @@ import * as path from 'path';
 import vscode = require('vscode');
 import { collectSamplyProfileToFolder, fetchSamplyProfileToFolder } from '../download/samplyFetcher';
 import type { DownloadError, DownloadResult, FetchProgress } from '../download/types';
+import type { FelderaApi } from '../feldera/types';
 import type { ServerConnections } from '../servers/connections';
+import { describeCompanion, SqlContextFetch, type CompanionOutcome } from '../sql/companionFetch';
 import type { ErrorPresenter } from '../ui/errorPresenter';
-import type { Log } from '../ui/log';
+import { logFailure, type Log } from '../ui/log';
 import { formatBytes, type ProfileStatusBar } from '../ui/profileStatusBar';
 import {
   pickDuration,
@@ -42,7 +44,7 @@ export async function runSamplyCommand(
   } catch (e) {
     if (!(e instanceof ApiCallError)) throw e;
     const ctx = { server: e.server.name, origin: e.server.origin, pipeline: e.pipeline, action: purpose };
-    void deps.errors.show(e.apiError, ctx);
+    void deps.errors.show(e.apiError, ctx).catch(logFailure(deps.log, `${purpose}: reporting an error`));
     return [];
   }
   if (!target) return undefined;
@@ -67,6 +69,10 @@ function hostLabel(target: SamplyTarget, ordinal: number | undefined): string {
   return target.multihost && ordinal !== undefined ? ` · host ${ordinal}` : '';
 }
 
+/** What one host's fetch came to, with the SQL context saved beside it when it was saved. */
+type Outcome = { ordinal: number | undefined; result: DownloadResult; companion?: CompanionOutcome };
+
+/** One fetch per host under one cancellable progress notification, then what came of them, told once. */
 async function runJobs(
   deps: SamplyCommandDeps,
   mode: Mode,
@@ -75,77 +81,118 @@ async function runJobs(
   duration: number | undefined,
 ): Promise<vscode.Uri[] | undefined> {
   const api = await deps.connections.client(target.server);
-  const many = target.ordinals.length > 1;
-  const title =
-    `Feldera: ${mode === 'collect' ? `collecting ${duration} s samply profile` : 'fetching samply profile'} of ` +
-    `${target.pipeline}${many ? ` · ${target.ordinals.length} hosts` : hostLabel(target, target.ordinals[0])}`;
-  const started = new Date();
+  const title = jobTitle(mode, target, duration);
   deps.log.info(`${title} → ${folder}`);
-
-  type Outcome = { ordinal: number | undefined; result: DownloadResult };
+  const job: Job = { deps, mode, target, folder, duration, api, started: new Date() };
   const outcomes = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      const all = new AbortController();
-      const sub = token.onCancellationRequested(() => all.abort());
-      const states = new Map<number | undefined, FetchProgress | { phase: 'done' }>();
-      const render = () => progress.report({ message: progressMessage(target, states) });
-      try {
-        return await mapLimited(target.ordinals, PARALLEL_HOSTS, async (ordinal): Promise<Outcome> => {
-          const own = new AbortController();
-          const onAll = () => own.abort();
-          all.signal.addEventListener('abort', onAll);
-          const label = `${target.pipeline}${hostLabel(target, ordinal)}`;
-          const bar = deps.statusBar.add(label, () => own.abort());
-          const onProgress = (p: FetchProgress) => {
-            states.set(ordinal, p);
-            bar.update(p.phase === 'waiting' ? { secondsLeft: p.secondsLeft } : { bytes: p.bytes });
-            render();
-          };
-          try {
-            const common = {
-              api,
-              pipeline: target.pipeline,
-              ordinal,
-              hostSuffix: target.multihost,
-              folder,
-              now: started,
-              signal: own.signal,
-              onProgress,
-            };
-            const result =
-              mode === 'collect'
-                ? await collectSamplyProfileToFolder({
-                    ...common,
-                    durationSecs: duration ?? 30,
-                    onJoinedRunning: () =>
-                      deps.log.info(
-                        `${label}: a collection was already running; waiting for it instead of starting one`,
-                      ),
-                  })
-                : await fetchSamplyProfileToFolder(common);
-            logOutcome(deps.log, label, result);
-            return { ordinal, result };
-          } finally {
-            states.set(ordinal, { phase: 'done' });
-            bar.done();
-            all.signal.removeEventListener('abort', onAll);
-          }
-        });
-      } finally {
-        sub.dispose();
-      }
-    },
+    (progress, token) => fetchAllHosts(job, progress, token),
   );
+  return reportOutcomes(deps, mode, target, outcomes);
+}
 
-  const saved = outcomes.filter(
-    (o): o is { ordinal: number | undefined; result: Extract<DownloadResult, { ok: true }> } => o.result.ok,
+interface Job {
+  deps: SamplyCommandDeps;
+  mode: Mode;
+  target: SamplyTarget;
+  folder: string;
+  duration: number | undefined;
+  api: FelderaApi;
+  /** One time for every file of the job, so the hosts' files sort together. */
+  started: Date;
+}
+
+function jobTitle(mode: Mode, target: SamplyTarget, duration: number | undefined): string {
+  const many = target.ordinals.length > 1;
+  return (
+    `Feldera: ${mode === 'collect' ? `collecting ${duration} s samply profile` : 'fetching samply profile'} of ` +
+    `${target.pipeline}${many ? ` · ${target.ordinals.length} hosts` : hostLabel(target, target.ordinals[0])}`
   );
-  const failed = outcomes.filter((o) => !o.result.ok) as {
-    ordinal: number | undefined;
-    result: { ok: false; error: DownloadError };
-  }[];
-  const uris = saved.map((o) => vscode.Uri.file(o.result.path));
+}
+
+/** Every host (a few at once), with the pipeline's SQL context fetched meanwhile; cancelling stops them all. */
+async function fetchAllHosts(
+  job: Job,
+  progress: vscode.Progress<{ message?: string }>,
+  token: vscode.CancellationToken,
+): Promise<Outcome[]> {
+  const all = new AbortController();
+  const sub = token.onCancellationRequested(() => all.abort());
+  // The pipeline's SQL context, fetched once while samply records, saved beside each profile (src/sql).
+  const sql = SqlContextFetch.start({ api: job.api, pipeline: job.target.pipeline, signal: all.signal });
+  const states = new Map<number | undefined, FetchProgress | { phase: 'done' }>();
+  const render = () => progress.report({ message: progressMessage(job.target, states) });
+  try {
+    return await mapLimited(job.target.ordinals, PARALLEL_HOSTS, (ordinal) =>
+      fetchOneHost(job, ordinal, all.signal, sql, (p) => {
+        states.set(ordinal, p);
+        render();
+      }),
+    );
+  } finally {
+    sql.abort();
+    sub.dispose();
+  }
+}
+
+/** One host: its own status-bar entry (cancellable alone), the fetch or collection, then the SQL context beside it. */
+async function fetchOneHost(
+  job: Job,
+  ordinal: number | undefined,
+  cancelAll: AbortSignal,
+  sql: SqlContextFetch,
+  onState: (s: FetchProgress | { phase: 'done' }) => void,
+): Promise<Outcome> {
+  const { deps, target } = job;
+  const own = new AbortController();
+  const onAll = () => own.abort();
+  cancelAll.addEventListener('abort', onAll);
+  const label = `${target.pipeline}${hostLabel(target, ordinal)}`;
+  const bar = deps.statusBar.add(label, () => own.abort());
+  const onProgress = (p: FetchProgress) => {
+    bar.update(p.phase === 'waiting' ? { secondsLeft: p.secondsLeft } : { bytes: p.bytes });
+    onState(p);
+  };
+  try {
+    const common = {
+      api: job.api,
+      pipeline: target.pipeline,
+      ordinal,
+      hostSuffix: target.multihost,
+      folder: job.folder,
+      now: job.started,
+      signal: own.signal,
+      onProgress,
+    };
+    const result =
+      job.mode === 'collect'
+        ? await collectSamplyProfileToFolder({
+            ...common,
+            durationSecs: job.duration ?? 30,
+            onJoinedRunning: () =>
+              deps.log.info(`${label}: a collection was already running; waiting for it instead of starting one`),
+          })
+        : await fetchSamplyProfileToFolder(common);
+    logOutcome(deps.log, label, result);
+    const companion = result.ok ? await sql.saveBeside(result.path, result.bytes) : undefined;
+    if (companion) deps.log.info(`${label}: ${companion.saved ? `saved ${companion.path}` : companion.reason}`);
+    return { ordinal, result, companion };
+  } finally {
+    onState({ phase: 'done' });
+    bar.done();
+    cancelAll.removeEventListener('abort', onAll);
+  }
+}
+
+/** The saved files (announced with their next steps) and the failures (one notification); undefined: cancelled. */
+function reportOutcomes(
+  deps: SamplyCommandDeps,
+  mode: Mode,
+  target: SamplyTarget,
+  outcomes: Outcome[],
+): vscode.Uri[] | undefined {
+  const saved = outcomes.filter((o): o is Outcome & { result: Extract<DownloadResult, { ok: true }> } => o.result.ok);
+  const failed = outcomes.filter((o): o is Outcome & { result: { ok: false; error: DownloadError } } => !o.result.ok);
   if (saved.length === 0 && failed.every((f) => f.result.error.kind === 'cancelled')) {
     deps.log.info(`${target.pipeline}: cancelled; nothing was saved`);
     return undefined;
@@ -154,24 +201,27 @@ async function runJobs(
     void announceSaved(
       saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
       target,
-    );
+      saved.map((o) => describeCompanion(o.companion)).find((t) => t !== undefined),
+    ).catch(logFailure(deps.log, 'Offering the saved profile'));
   if (failed.length) {
-    void deps.errors.showMany(
-      failed.map((f) => ({
-        label: `${target.pipeline}${hostLabel(target, f.ordinal)}`,
-        error: f.result.error,
-        ctx: {
-          server: target.server.name,
-          origin: target.server.origin,
-          pipeline: target.pipeline,
-          ordinal: target.multihost ? f.ordinal : undefined,
-          action: mode === 'collect' ? 'Collect Samply Profile' : 'Fetch Samply Profile',
-        },
-      })),
-      saved.length,
-    );
+    void deps.errors
+      .showMany(
+        failed.map((f) => ({
+          label: `${target.pipeline}${hostLabel(target, f.ordinal)}`,
+          error: f.result.error,
+          ctx: {
+            server: target.server.name,
+            origin: target.server.origin,
+            pipeline: target.pipeline,
+            ordinal: target.multihost ? f.ordinal : undefined,
+            action: mode === 'collect' ? 'Collect Samply Profile' : 'Fetch Samply Profile',
+          },
+        })),
+        saved.length,
+      )
+      .catch(logFailure(deps.log, 'Reporting the failed fetches'));
   }
-  return uris;
+  return saved.map((o) => vscode.Uri.file(o.result.path));
 }
 
 function progressMessage(
@@ -195,7 +245,11 @@ function logOutcome(log: Log, label: string, r: DownloadResult): void {
   else log.warn(`${label}: ${r.error.kind} ${'message' in r.error ? r.error.message : ''}`);
 }
 
-async function announceSaved(files: { path: string; bytes: number }[], target: SamplyTarget): Promise<void> {
+async function announceSaved(
+  files: { path: string; bytes: number }[],
+  target: SamplyTarget,
+  sqlNote?: string,
+): Promise<void> {
   const SUMMARY = 'Open Profile Summary';
   const SAMPLY = 'Open with samply';
   const REVEAL = 'Reveal in Explorer';
@@ -204,7 +258,12 @@ async function announceSaved(files: { path: string; bytes: number }[], target: S
     files.length === 1
       ? `Feldera: saved ${path.basename(files[0].path)} (${formatBytes(total)}).`
       : `Feldera: saved ${files.length} profiles of ${target.pipeline} (${formatBytes(total)}) in ${path.dirname(files[0].path)}.`;
-  const pick = await vscode.window.showInformationMessage(text, SUMMARY, SAMPLY, REVEAL);
+  const pick = await vscode.window.showInformationMessage(
+    sqlNote ? `${text} ${sqlNote}` : text,
+    SUMMARY,
+    SAMPLY,
+    REVEAL,
+  );
   if (!pick) return;
   const file = files.length === 1 ? files[0].path : await pickFile(files);
   if (!file) return;

@@ -1,6 +1,6 @@
 // Works out what to profile from a command argument, or asks: pipeline, host, duration, target folder.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import type { ApiError } from '../feldera/types';
 import type { PipelinesModel } from '../pipelines/pipelinesModel';
 import { isProfilable, presentStatus } from '../pipelines/status';
@@ -67,10 +67,22 @@ export function validDuration(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_DURATION;
 }
 
+/** What the resolver tells the rest of the extension while it asks. */
+export interface ResolverHooks {
+  /** A server answered the pipeline pick with a key problem: tell the user (once per key, see ErrorPresenter). */
+  keyProblem(server: ServerEntry, error: ApiError): void;
+  /** A step nobody waits for failed (a bug): log it. */
+  unexpected(e: unknown): void;
+}
+
+/** A row of the pipeline pick: a pipeline, or a server's error that accepting acts on. */
+type PipelineItem = vscode.QuickPickItem & { server?: ServerEntry; pipeline?: string; action?: 'setKey' | 'retry' };
+
 export class SamplyTargetResolver {
   constructor(
     private readonly registry: ServerRegistry,
     private readonly model: PipelinesModel,
+    private readonly hooks: ResolverHooks = { keyProblem: () => undefined, unexpected: () => undefined },
   ) {}
 
   /** Undefined when the user cancelled a picker. */
@@ -123,61 +135,129 @@ export class SamplyTargetResolver {
     return { server, pipeline, ordinals, multihost };
   }
 
+  /**
+   * Asks for a pipeline (of `only`, or of every server). A server whose key is refused shows a "Set API Key…" row:
+   * accepting it sets the key and, once the server takes it, asks again.
+   */
   private async pickPipeline(
     only: ServerEntry | undefined,
     purpose: string,
   ): Promise<{ server: ServerEntry; pipeline: string } | undefined> {
     const servers = only ? [only] : [...this.registry.list()];
     if (servers.length === 0) throw new Error('No Feldera server is configured. Run "Feldera: Add Server…" first.');
-    type Item = vscode.QuickPickItem & { server?: ServerEntry; pipeline?: string };
-    const qp = vscode.window.createQuickPick<Item>();
+    for (;;) {
+      const choice = await this.showPipelinePick(servers, purpose);
+      if (!choice?.server) return undefined;
+      if (choice.pipeline !== undefined) return { server: choice.server, pipeline: choice.pipeline };
+      if (!(await this.setKeyFor(choice.server))) return undefined;
+    }
+  }
+
+  /** The pick itself: shown at once from what is known, refreshed while open; undefined when dismissed. */
+  private async showPipelinePick(servers: ServerEntry[], purpose: string): Promise<PipelineItem | undefined> {
+    const qp = vscode.window.createQuickPick<PipelineItem>();
     qp.title = `Feldera: ${purpose}`;
     qp.placeholder = 'Pick a pipeline (running and paused ones first)';
-    qp.busy = true;
     qp.matchOnDescription = true;
+    // Opened from the tree, the tree takes the focus back when it redraws: the pick must not close then.
+    qp.ignoreFocusOut = true;
+    qp.items = this.pipelineItems(servers);
     qp.show();
-    const build = (): Item[] => {
-      const items: Item[] = [];
-      for (const s of servers) {
-        const state = this.model.state(s.url);
-        if (servers.length > 1) items.push({ label: s.name, kind: vscode.QuickPickItemKind.Separator });
-        if (state.kind === 'error') {
-          items.push({ label: `$(error) ${describeApiError(state.error, { server: s.name })}`, alwaysShow: true });
-          continue;
-        }
-        if (state.kind !== 'ok') continue;
-        const list = [...state.pipelines.values()].sort(
-          (x, y) => Number(isProfilable(y)) - Number(isProfilable(x)) || x.name.localeCompare(y.name),
-        );
-        for (const p of list) {
-          const pres = presentStatus(p);
-          items.push({
-            label: `$(${pres.icon.replace('~spin', '')}) ${p.name}`,
-            description: pres.description,
-            detail: isProfilable(p) ? undefined : 'Not running: samply needs a running or paused pipeline',
-            server: s,
-            pipeline: p.name,
-          });
-        }
-      }
-      if (!items.some((i) => i.pipeline)) items.push({ label: 'No pipelines', alwaysShow: true });
-      return items;
+    let open = true;
+    const refresh = (which: ServerEntry[]): void => {
+      qp.busy = true;
+      Promise.all(which.map((s) => this.model.refresh(s.url)))
+        .then(() => {
+          // Dismissed meanwhile: the pick is gone, and so is the point of telling anyone.
+          if (!open) return;
+          qp.items = this.pipelineItems(servers);
+          qp.busy = false;
+          this.announceKeyProblems(which);
+        })
+        .catch((e: unknown) => this.hooks.unexpected(e));
     };
-    qp.items = build();
-    void Promise.all(servers.map((s) => this.model.refresh(s.url))).then(() => {
-      qp.items = build();
-      qp.busy = false;
-    });
-    const picked = await new Promise<Item | undefined>((resolve) => {
-      qp.onDidAccept(() => {
-        const sel = qp.selectedItems[0];
-        if (sel?.pipeline) resolve(sel);
+    refresh(servers);
+    const subscriptions: vscode.Disposable[] = [];
+    try {
+      return await new Promise<PipelineItem | undefined>((resolve) => {
+        subscriptions.push(
+          qp.onDidAccept(() => {
+            const sel = qp.selectedItems[0];
+            if (sel?.action === 'retry' && sel.server) refresh([sel.server]);
+            else if (sel?.server) resolve(sel);
+          }),
+          qp.onDidHide(() => resolve(undefined)),
+        );
       });
-      qp.onDidHide(() => resolve(undefined));
-    });
-    qp.dispose();
-    return picked?.server && picked.pipeline ? { server: picked.server, pipeline: picked.pipeline } : undefined;
+    } finally {
+      open = false;
+      subscriptions.forEach((d) => d.dispose());
+      qp.dispose();
+    }
   }
+
+  /** The rows: per server (under its name when there are several), its pipelines or its error as an action. */
+  private pipelineItems(servers: ServerEntry[]): PipelineItem[] {
+    const items: PipelineItem[] = [];
+    for (const s of servers) {
+      const state = this.model.state(s.url);
+      if (servers.length > 1) items.push({ label: s.name, kind: vscode.QuickPickItemKind.Separator });
+      if (state.kind === 'error') {
+        items.push(errorItem(s, state.error));
+        continue;
+      }
+      if (state.kind !== 'ok') continue;
+      const list = [...state.pipelines.values()].sort(
+        (x, y) => Number(isProfilable(y)) - Number(isProfilable(x)) || x.name.localeCompare(y.name),
+      );
+      for (const p of list) {
+        const pres = presentStatus(p);
+        items.push({
+          label: `$(${pres.icon.replace('~spin', '')}) ${p.name}`,
+          description: pres.description,
+          detail: isProfilable(p) ? undefined : 'Not running: samply needs a running or paused pipeline',
+          server: s,
+          pipeline: p.name,
+        });
+      }
+    }
+    if (!items.some((i) => i.pipeline || i.action)) items.push({ label: 'No pipelines', alwaysShow: true });
+    return items;
+  }
+
+  private announceKeyProblems(servers: ServerEntry[]): void {
+    for (const s of servers) {
+      const state = this.model.state(s.url);
+      if (state.kind === 'error' && keyProblem(state.error)) this.hooks.keyProblem(s, state.error);
+    }
+  }
+
+  /** Runs Set API Key… for `server`; true when the server then takes the key (the pick is worth showing again). */
+  private async setKeyFor(server: ServerEntry): Promise<boolean> {
+    await vscode.commands.executeCommand('feldera.setApiKey', server.name);
+    await this.model.refresh(server.url);
+    const state = this.model.state(server.url);
+    return !(state.kind === 'error' && keyProblem(state.error));
+  }
+}
+
+/** A server's error as a row that does something: "Set API Key…" for a key problem, else "Retry". */
+function errorItem(server: ServerEntry, error: ApiError): PipelineItem {
+  if (keyProblem(error))
+    return {
+      label: `$(key) Set API Key… for ${server.name}`,
+      detail: describeKeyProblem(error, { server: server.name }),
+      alwaysShow: true,
+      server,
+      action: 'setKey',
+    };
+  return {
+    label: `$(refresh) Retry ${server.name}`,
+    detail: describeApiError(error, { server: server.name }),
+    alwaysShow: true,
+    server,
+    action: 'retry',
+  };
 }
 
 async function pickHost(pipeline: string, hosts: number): Promise<number | 'all' | undefined> {
@@ -187,6 +267,7 @@ async function pickHost(pipeline: string, hosts: number): Promise<number | 'all'
   const pick = await vscode.window.showQuickPick(items, {
     title: `Feldera: ${pipeline} runs on ${hosts} hosts`,
     placeHolder: 'Which host?',
+    ignoreFocusOut: true,
   });
   return pick?.ordinal;
 }
@@ -202,6 +283,7 @@ export async function pickDuration(defaultSeconds: number): Promise<number | und
   const qp = await vscode.window.showQuickPick(items, {
     title: 'Feldera: how long should samply record?',
     placeHolder: 'Duration of the collection',
+    ignoreFocusOut: true,
   });
   if (!qp) return undefined;
   if (qp.seconds) return qp.seconds;
@@ -209,6 +291,7 @@ export async function pickDuration(defaultSeconds: number): Promise<number | und
     title: 'Feldera: collection duration',
     prompt: `Seconds, 1 to ${MAX_DURATION}`,
     value: String(defaultSeconds),
+    ignoreFocusOut: true,
     validateInput: (t) =>
       validDuration(Number(t.trim())) && /^\d+$/.test(t.trim())
         ? undefined
@@ -233,7 +316,10 @@ export async function resolveProfilesFolder(): Promise<string | undefined> {
   const folder =
     folders.length === 1
       ? folders[0]
-      : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Save the profile in which workspace folder?' });
+      : await vscode.window.showWorkspaceFolderPick({
+          placeHolder: 'Save the profile in which workspace folder?',
+          ignoreFocusOut: true,
+        });
   if (!folder) return undefined;
   if (folder.uri.scheme !== 'file' && folder.uri.scheme !== 'vscode-remote')
     throw new Error(`Profiles can only be saved in a folder on disk; ${folder.name} is ${folder.uri.scheme}:.`);

@@ -1,7 +1,7 @@
 // Add Server…, Remove Server, Set API Key…, Forget API Key. Nothing is saved until every step has succeeded:
 // cancelling at any point changes nothing.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
 import { inspectToken } from '../feldera/token';
 import { isLoopbackHost, normalizeServerUrl } from '../feldera/url';
 import type { ApiResult, AuthConfig, ServerConfig } from '../feldera/types';
@@ -9,7 +9,7 @@ import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerConnections } from '../servers/connections';
 import { defaultServerName, type ServerEntry, type ServerRegistry } from '../servers/serverRegistry';
 import { isTreeNode } from '../pipelines/treeNodes';
-import type { Log } from '../ui/log';
+import { logFailure, type Log } from '../ui/log';
 
 export interface ServerCommandDeps {
   registry: ServerRegistry;
@@ -54,7 +54,7 @@ async function probe(deps: ServerCommandDeps, url: string, origin: string): Prom
       const sub = token.onCancellationRequested(() => ac.abort());
       try {
         // A short retry window: the user is waiting for an answer about a server they just typed in.
-        const api = await deps.connections.client({ name: url, url, origin }, '', 3000);
+        const api = await deps.connections.client({ name: url, url, origin }, '', { retryDeadlineMs: 3000 });
         const health = await api.health(ac.signal);
         if (ac.signal.aborted) return undefined;
         const auth = await api.authConfig(ac.signal);
@@ -119,11 +119,8 @@ async function askForKey(
     const r = await verifyKey(deps, server, trimmed);
     if (r === undefined) return undefined;
     if (r.ok) return { key: trimmed, config: r.value };
-    const rejected =
-      (r.error.kind === 'feldera' || r.error.kind === 'http') && (r.error.status === 401 || r.error.status === 403);
-    const e = r.error;
-    const message = rejected
-      ? `${server.name} rejected this key (${e.kind === 'feldera' ? e.message : e.kind === 'http' ? `HTTP ${e.status}` : e.kind}).`
+    const message = keyProblem(r.error)
+      ? describeKeyProblem(r.error, { server: server.name })
       : `Could not check the key: ${describeApiError(r.error, { server: server.name })}`;
     const again = await vscode.window.showErrorMessage(`Feldera: ${message}`, 'Try Again');
     if (again !== 'Try Again') return undefined;
@@ -146,10 +143,32 @@ function versionText(c: ServerConfig): string {
   return [c.version ? `Feldera ${c.version}` : 'Feldera', c.edition ? `(${c.edition})` : ''].filter(Boolean).join(' ');
 }
 
+/**
+ * Add Server…: the URL, a check that it answers, the key if it needs one (verified), a name — then, and only then,
+ * save. From a programmatic `{ name?, url }` nothing is asked: a problem is an error instead.
+ */
 export async function addServer(deps: ServerCommandDeps, arg?: unknown): Promise<void> {
   const given =
     arg && typeof arg === 'object' && !isTreeNode(arg) ? (arg as { name?: unknown; url?: unknown }) : undefined;
   const interactive = !given;
+  const target = await serverUrl(given);
+  if (!target) return;
+  const { url, origin } = target;
+  const p = await checkAnswers(deps, url, origin, interactive);
+  if (!p) return;
+  const access = await keyAndVersion(deps, p, { name: url, url, origin }, interactive);
+  if (!access) return;
+  const name = await serverName(given, url);
+  if (name === undefined) return;
+
+  // Everything succeeded: now save.
+  if (access.key) await deps.keys.set(origin, access.key.key);
+  await deps.registry.add(name, url);
+  announceAdded(deps, name, url, p, access);
+}
+
+/** The URL from the argument, or asked for (undefined: cancelled); refused with a clear error when malformed. */
+async function serverUrl(given: { url?: unknown } | undefined): Promise<{ url: string; origin: string } | undefined> {
   let rawUrl = typeof given?.url === 'string' ? given.url : undefined;
   if (given && rawUrl === undefined) throw new Error('feldera.addServer takes { name?, url }: "url" is missing.');
   if (rawUrl === undefined) {
@@ -164,74 +183,96 @@ export async function addServer(deps: ServerCommandDeps, arg?: unknown): Promise
         return n.ok ? undefined : n.message;
       },
     });
-    if (rawUrl === undefined) return;
+    if (rawUrl === undefined) return undefined;
   }
   const n = normalizeServerUrl(rawUrl);
   if (!n.ok) throw new Error(`Cannot add "${rawUrl}": ${n.message}`);
-  const { url, origin } = n;
+  return { url: n.url, origin: n.origin };
+}
 
+/** Probes the server; one that does not answer is added only if the user says so. Undefined: stop here. */
+async function checkAnswers(
+  deps: ServerCommandDeps,
+  url: string,
+  origin: string,
+  interactive: boolean,
+): Promise<Probe | undefined> {
   const p = await probe(deps, url, origin);
-  if (!p) return;
-  if (!p.health.ok) {
-    const why = describeApiError(p.health.error, { server: url });
-    deps.log.warn(`Add Server: ${url} /healthz: ${why}`);
-    if (!interactive) throw new Error(`${url} does not answer: ${why}`);
-    const go = await vscode.window.showWarningMessage(
-      `Feldera: ${url} does not answer (${why}). Add it anyway?`,
-      { modal: true },
-      'Add Anyway',
-    );
-    if (go !== 'Add Anyway') return;
-  }
+  if (!p || p.health.ok) return p;
+  const why = describeApiError(p.health.error, { server: url });
+  deps.log.warn(`Add Server: ${url} /healthz: ${why}`);
+  if (!interactive) throw new Error(`${url} does not answer: ${why}`);
+  const go = await vscode.window.showWarningMessage(
+    `Feldera: ${url} does not answer (${why}). Add it anyway?`,
+    { modal: true },
+    'Add Anyway',
+  );
+  return go === 'Add Anyway' ? p : undefined;
+}
+
+interface Access {
+  needsKey: boolean;
+  /** A key typed in and accepted, to save with the server. */
+  key?: { key: string; config: ServerConfig };
+  /** The server's version, when it could be read. */
+  config?: ServerConfig;
+}
+
+/**
+ * Whether the server needs a key and, if so, one it accepts: the one already saved for its origin, or one asked
+ * for (interactive only). Also reads the version. Undefined: the user cancelled the key.
+ */
+async function keyAndVersion(
+  deps: ServerCommandDeps,
+  p: Probe,
+  server: Pick<ServerEntry, 'name' | 'url' | 'origin'>,
+  interactive: boolean,
+): Promise<Access | undefined> {
   const needsKey = p.auth.ok ? p.auth.value.kind !== 'none' : false;
-  let key: { key: string; config: ServerConfig } | undefined;
-  let config: ServerConfig | undefined;
-  const existingKey = await deps.keys.get(origin);
-  if (needsKey) {
-    if (existingKey) {
-      const r = await verifyKey(deps, { name: url, url, origin }, existingKey);
-      if (r?.ok) config = r.value;
-    }
-    if (!config && interactive) {
-      key = await askForKey(
-        deps,
-        { name: url, url, origin },
-        `${url} requires an API key. It is kept in VS Code's secret storage.`,
-      );
-      if (!key) return;
-      config = key.config;
-    }
-  } else if (p.health.ok) {
-    const r = await (await deps.connections.client({ name: url, url, origin })).serverConfig();
-    if (r.ok) config = r.value;
+  if (!needsKey) {
+    if (!p.health.ok) return { needsKey };
+    const r = await (await deps.connections.client(server)).serverConfig();
+    return { needsKey, config: r.ok ? r.value : undefined };
   }
-
-  let name = typeof given?.name === 'string' && given.name.trim() ? given.name.trim() : undefined;
-  if (!name && interactive) {
-    name = await vscode.window.showInputBox({
-      title: 'Feldera: Add Server (2/2)',
-      prompt: 'A name to show in the Pipelines view',
-      value: defaultServerName(url),
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'Give the server a name.'),
-    });
-    if (name === undefined) return;
-    name = name.trim();
+  const existingKey = await deps.keys.get(server.origin);
+  if (existingKey) {
+    const r = await verifyKey(deps, server, existingKey);
+    if (r?.ok) return { needsKey, config: r.value };
   }
-  name ??= defaultServerName(url);
+  if (!interactive) return { needsKey };
+  const key = await askForKey(
+    deps,
+    server,
+    `${server.url} requires an API key. It is kept in VS Code's secret storage.`,
+  );
+  return key ? { needsKey, key, config: key.config } : undefined;
+}
 
-  // Everything succeeded: now save.
-  if (key) await deps.keys.set(origin, key.key);
-  await deps.registry.add(name, url);
-  const what = config ? versionText(config) : 'Feldera';
-  deps.log.info(`Added server ${name} (${url}): ${what}${needsKey ? ', API key required' : ''}`);
-  if (needsKey && !config) {
+/** The name from the argument, or asked for (prefilled with host and path); undefined: cancelled. */
+async function serverName(given: { name?: unknown } | undefined, url: string): Promise<string | undefined> {
+  if (typeof given?.name === 'string' && given.name.trim()) return given.name.trim();
+  if (given) return defaultServerName(url);
+  const name = await vscode.window.showInputBox({
+    title: 'Feldera: Add Server (2/2)',
+    prompt: 'A name to show in the Pipelines view',
+    value: defaultServerName(url),
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? undefined : 'Give the server a name.'),
+  });
+  return name?.trim();
+}
+
+function announceAdded(deps: ServerCommandDeps, name: string, url: string, p: Probe, access: Access): void {
+  const what = access.config ? versionText(access.config) : 'Feldera';
+  deps.log.info(`Added server ${name} (${url}): ${what}${access.needsKey ? ', API key required' : ''}`);
+  if (access.needsKey && !access.config) {
     void vscode.window
       .showWarningMessage(`Feldera: added ${name}. It requires an API key.`, 'Set API Key…')
-      .then((pick) => pick && vscode.commands.executeCommand('feldera.setApiKey', name));
+      .then((pick) => (pick ? vscode.commands.executeCommand('feldera.setApiKey', name) : undefined))
+      .then(undefined, logFailure(deps.log, 'Set API Key… after Add Server'));
   } else {
     void vscode.window.showInformationMessage(
-      `Feldera: added ${name} — ${what}${needsKey ? ', key accepted' : p.health.ok ? ', no API key needed' : ''}.`,
+      `Feldera: added ${name} — ${what}${access.needsKey ? ', key accepted' : p.health.ok ? ', no API key needed' : ''}.`,
     );
   }
 }

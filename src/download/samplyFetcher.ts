@@ -1,13 +1,26 @@
 // Waits for a samply profile (polling while a collection runs) and streams it into a folder. No UI: progress goes
 // through a callback, cancellation comes in through an AbortSignal, every outcome is a value.
+import { sleep } from '../common/sleep';
+import { formatDuration } from '../common/text';
 import { saveStreamAtomically } from './atomicFile';
 import { profileFileName } from './naming';
-import type { CollectResult, DownloadResult, FetchProgress, SamplyCollectOptions, SamplyFetchOptions } from './types';
+import type {
+  CollectResult,
+  DownloadResult,
+  FetchProgress,
+  PollClock,
+  SamplyCollectOptions,
+  SamplyFetchOptions,
+} from './types';
+import { MAX_RETRY_WAIT_SECONDS } from '../feldera/parsers';
 import type { SamplyProfileAnswer } from '../feldera/types';
+
+/** Kept importable from here for callers that used it before it moved to ../common/text. */
+export { formatDuration };
 
 export const DEFAULT_FETCH_DEADLINE_MS = 10 * 60_000;
 export const DEFAULT_MIN_POLL_MS = 1_000;
-export const DEFAULT_MAX_POLL_MS = 30_000;
+export const DEFAULT_MAX_POLL_MS = MAX_RETRY_WAIT_SECONDS * 1000;
 /** Time allowed after a collection's nominal end for samply to finish writing (Retry-After 0 meanwhile). */
 export const COLLECT_GRACE_MS = 60_000;
 
@@ -19,12 +32,12 @@ export function collectDeadlineMs(durationSecs: number): number {
 
 /**
  * GET `…/samply_profile?latest=true[&ordinal=K]` until the profile is ready, then saves it as
- * `<pipeline>-samply-<UTC time>[-host<K>].json.gz` in `folder`. While a collection runs (204/307 + Retry-After) it
- * waits as told (1..30 s between polls) and reports a countdown; after `deadlineMs` it gives up with a `deadline`
- * error. Errors from the API come back unchanged.
+ * `<pipeline>-samply-<UTC time>[-host<K>].json.gz` in `folder`. While a collection runs (204/307 + Retry-After, the
+ * time it has left) it polls again after that long but 1..30 s apart, and counts down to the end the server
+ * announced; after `deadlineMs` it gives up with a `deadline` error. Errors from the API come back unchanged.
  */
 export function fetchSamplyProfileToFolder(opts: SamplyFetchOptions): Promise<DownloadResult> {
-  const startedAt = Date.now();
+  const startedAt = clockOf(opts).now();
   return withLinkedAbort(opts.signal, (signal) =>
     // Without an explicit deadline, the first Retry-After (the collection's remaining time) stretches it.
     pollAndSave(opts, signal, startedAt, opts.deadlineMs ?? DEFAULT_FETCH_DEADLINE_MS, opts.deadlineMs === undefined),
@@ -37,7 +50,7 @@ export function fetchSamplyProfileToFolder(opts: SamplyFetchOptions): Promise<Do
  * `joinedRunning: true`.
  */
 export function collectSamplyProfileToFolder(opts: SamplyCollectOptions): Promise<CollectResult> {
-  const startedAt = Date.now();
+  const startedAt = clockOf(opts).now();
   return withLinkedAbort(opts.signal, async (signal): Promise<CollectResult> => {
     const start = await opts.api.startSamplyProfile(
       opts.pipeline,
@@ -71,6 +84,7 @@ async function pollAndSave(
   const minPoll = Math.max(0, opts.minPollMs ?? DEFAULT_MIN_POLL_MS);
   const maxPoll = Math.max(minPoll, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS);
   const progress = (p: FetchProgress) => safely(() => opts.onProgress?.(p));
+  const clock = clockOf(opts);
   const query = opts.ordinal === undefined ? { latest: true } : { ordinal: opts.ordinal, latest: true };
   let deadlineAt = startedAt + Math.max(0, deadlineMs);
   let stretch = stretchToFirstRetryAfter;
@@ -87,7 +101,7 @@ async function pollAndSave(
     if (!answer.ok) return { ok: false, error: answer.error };
     if (answer.value.state === 'ready') return save(opts, answer.value, signal, progress);
 
-    const now = Date.now();
+    const now = clock.now();
     const expectedMs = Number.isFinite(answer.value.retryAfterSeconds)
       ? Math.max(0, answer.value.retryAfterSeconds * 1000)
       : 0;
@@ -100,7 +114,7 @@ async function pollAndSave(
     if (expectedMs > remaining || wait > remaining) {
       return { ok: false, error: deadlineError(opts, now - startedAt, deadlineAt - startedAt, expectedMs) };
     }
-    if (!(await countdown(wait, now + expectedMs, polls, signal, progress))) return cancelled();
+    if (!(await countdown(clock, wait, now + expectedMs, polls, signal, progress))) return cancelled();
   }
 }
 
@@ -128,35 +142,27 @@ async function save(
  * `expectedAt` (what the server announced). Returns false when aborted.
  */
 async function countdown(
+  clock: PollClock,
   waitMs: number,
   expectedAt: number,
   polls: number,
   signal: AbortSignal,
   progress: (p: FetchProgress) => void,
 ): Promise<boolean> {
-  const until = Date.now() + waitMs;
+  const until = clock.now() + waitMs;
   for (;;) {
-    const now = Date.now();
+    const now = clock.now();
     progress({ phase: 'waiting', secondsLeft: Math.max(0, Math.ceil((expectedAt - now) / 1000)), polls });
     const left = until - now;
     if (left <= 0) return true;
-    if (!(await sleep(Math.min(1000, left), signal))) return false;
+    if (!(await clock.sleep(Math.min(1000, left), signal))) return false;
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+const REAL_CLOCK: PollClock = { now: () => Date.now(), sleep };
+
+function clockOf(opts: SamplyFetchOptions): PollClock {
+  return opts.clock ?? REAL_CLOCK;
 }
 
 /**
@@ -193,15 +199,6 @@ function deadlineError(opts: SamplyFetchOptions, waitedMs: number, allowedMs: nu
       : `Waited ${formatDuration(waitedMs)} for the samply profile of ${who}, but samply had not finished writing it. ` +
         'Large profiles can take a while: run Fetch Samply Profile again in a minute, or collect a shorter profile.';
   return { kind: 'deadline' as const, message, waitedMs };
-}
-
-/** "45 s", "2 min 5 s", "1 h 3 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const m = Math.round(s / 60);
-  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 function cancelled(): DownloadResult {

@@ -42,6 +42,16 @@ export interface SamplyFetchOptions {
   onProgress?: (p: FetchProgress) => void;
   /** Add `-host<K>` to the file name (only when `ordinal` is given): set for multihost pipelines. */
   hostSuffix?: boolean;
+  /**
+   * For tests only: the time the polling reads and how it waits (default: `Date.now` and a timer), so a test can
+   * run a collection of minutes without waiting minutes. `sleep` resolves false, at once, when `signal` aborts.
+   */
+  clock?: PollClock;
+}
+
+export interface PollClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<boolean>;
 }
 
 export interface SamplyCollectOptions extends SamplyFetchOptions {

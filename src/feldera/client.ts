@@ -4,26 +4,35 @@
 // - Redirects are never followed (`redirect: 'manual'`); the API key goes only to the base URL's origin.
 // - Idempotent GETs retry on no answer (except permanent failures: unknown host, TLS) and on 408/502/503/504, with
 //   exponential backoff and full jitter under an overall deadline; a Retry-After on those answers is a floor for the
-//   wait. A wait that would end past the deadline is not started: the last answer is returned instead.
+//   wait, of at most 30 s. A wait that would end past the deadline is not started: the last answer is returned
+//   instead.
 // - The POST that starts a samply collection is retried only on ECONNREFUSED: no connection means the server cannot
 //   have acted on it, so trying again cannot start a second collection.
 // - The per-attempt timeout covers a JSON call's whole answer, but only the headers of a profile download: those
 //   bodies stream for minutes. The returned body follows the caller's AbortSignal and aborts the request when it
 //   is destroyed early.
+// - https:// trusts Node's default roots plus `caCertificates` (./tls.ts): more, never fewer, never unchecked.
+//   Proxies are VS Code's: in the extension host it patches http/https, so node-fetch follows `http.proxy`.
 import fetch, { type Headers, type RequestInit, type Response } from 'node-fetch';
 import { PassThrough, type Readable } from 'stream';
+import type { Agent } from 'https';
+import { sleep } from '../common/sleep';
+import { CircuitNodeIdExtractor, CircuitProfileError, type CircuitNodeIds } from './circuitProfile';
 import { isRetryableStatus } from './errors';
 import {
   parseContentDispositionFilename,
   parseErrorBody,
   parseRetryAfter,
   redactSecrets,
+  retryAfterWaitMs,
   safeSnippet,
 } from './parsers';
 import type {
   ApiError,
   ApiResult,
   AuthConfig,
+  CircuitProfileOptions,
+  DataflowGraph,
   FelderaApi,
   FelderaClientOptions,
   PipelineInfo,
@@ -33,6 +42,7 @@ import type {
   ServerConfig,
   StartSamplyOutcome,
 } from './types';
+import { httpsAgentFor } from './tls';
 import { normalizeServerUrl } from './url';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -46,6 +56,10 @@ const MIN_RETRY_TIMEOUT_MS = 1000;
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 /** Largest error body read: only a snippet of it is kept. */
 const MAX_ERROR_BYTES = 64 * 1024;
+/** circuit_json_profile: the server gives the pipeline 120 s to build it; this leaves room for the way back. */
+export const CIRCUIT_PROFILE_TIMEOUT_MS = 130_000;
+const CIRCUIT_PROFILE_STALL_MS = 30_000;
+const CIRCUIT_PROFILE_MAX_BYTES = 512 * 1024 * 1024;
 const PROFILE_ACCEPT = 'application/gzip, application/octet-stream;q=0.9, application/json;q=0.5, */*;q=0.1';
 
 /** No answer at all, and trying again will not help. */
@@ -99,6 +113,8 @@ interface CallSpec {
   streamStatuses?: number[];
   /** Ask for no content coding, so the bytes arrive exactly as the server stores them. */
   identity?: boolean;
+  /** Per-attempt timeout of this call instead of the client's. */
+  timeoutMs?: number;
 }
 
 export class FelderaClient implements FelderaApi {
@@ -112,6 +128,8 @@ export class FelderaClient implements FelderaApi {
   private readonly retry: { deadlineMs: number; initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   private readonly onRequest?: (entry: RequestLogEntry) => void;
   private readonly userAgent: string;
+  /** Set for https:// with extra CAs; otherwise Node's (or VS Code's patched) default agent is used. */
+  private readonly agent?: Agent;
 
   /**
    * Throws a TypeError (whose message never contains the key) when the base URL is not a valid server URL or
@@ -142,6 +160,7 @@ export class FelderaClient implements FelderaApi {
     };
     this.onRequest = options.onRequest;
     this.userAgent = options.userAgent ?? 'feldera-vscode';
+    if (this.origin.startsWith('https:')) this.agent = httpsAgentFor(options.caCertificates);
   }
 
   async health(signal?: AbortSignal): Promise<ApiResult<{ status: string }>> {
@@ -266,6 +285,50 @@ export class FelderaClient implements FelderaApi {
     return { ok: false, error: this.errorFrom(a) };
   }
 
+  async dataflowGraph(pipeline: string, signal?: AbortSignal): Promise<ApiResult<DataflowGraph>> {
+    return this.json(
+      {
+        method: 'GET',
+        path: `/v0/pipelines/${pipelineSegment(pipeline)}/dataflow_graph`,
+        idempotent: true,
+        accept: 'application/json',
+      },
+      signal,
+      (v) => (isObject(v) && isObject(v.mir) ? { mir: v.mir } : 'expected a dataflow graph with a "mir" object'),
+    );
+  }
+
+  async circuitJsonProfile(
+    pipeline: string,
+    opts: CircuitProfileOptions = {},
+    signal?: AbortSignal,
+  ): Promise<ApiResult<CircuitNodeIds>> {
+    const spec: CallSpec = {
+      method: 'GET',
+      path: `/v0/pipelines/${pipelineSegment(pipeline)}/circuit_json_profile`,
+      idempotent: true,
+      accept: 'application/json',
+      streamStatuses: [200],
+      timeoutMs: positive(opts.timeoutMs, CIRCUIT_PROFILE_TIMEOUT_MS),
+    };
+    const outcome = await this.send(spec, signal);
+    if (outcome.error) return { ok: false, error: outcome.error };
+    const a = outcome.answer;
+    if (a.status === 200 && a.body) {
+      return readNodeIds(
+        a,
+        a.body,
+        positive(opts.maxBytes, CIRCUIT_PROFILE_MAX_BYTES),
+        positive(opts.stallMs, CIRCUIT_PROFILE_STALL_MS),
+        positive(opts.timeoutMs, CIRCUIT_PROFILE_TIMEOUT_MS),
+      );
+    }
+    if (a.status >= 200 && a.status < 300) {
+      return protocol(a, `expected 200 with the circuit profile, got ${a.status}`);
+    }
+    return { ok: false, error: this.errorFrom(a) };
+  }
+
   /** A JSON endpoint: 2xx with a body `validate` accepts, else an error value. */
   private async json<T>(
     spec: CallSpec,
@@ -324,6 +387,9 @@ export class FelderaClient implements FelderaApi {
       }
     }
     if (e.kind === 'http' && e.snippet && this.apiKey) e.snippet = safeSnippet(e.snippet, 200, this.apiKey);
+    // A proxy names itself in Via: the answer may be its own page rather than Feldera's (see transportErrors.ts).
+    const via = e.kind === 'http' ? a.headers.get('via') : null;
+    if (e.kind === 'http' && via) e.via = safeSnippet(via, 100, this.apiKey);
     return e;
   }
 
@@ -335,10 +401,9 @@ export class FelderaClient implements FelderaApi {
     for (let attempt = 1; ; attempt++) {
       // Retries end near the deadline, but each gets at least a second: a quick answer (say the 503 that
       // explains everything) is worth more than a timeout cut to a few milliseconds.
+      const perAttempt = spec.timeoutMs ?? this.timeoutMs;
       const timeoutMs =
-        attempt === 1
-          ? this.timeoutMs
-          : Math.min(this.timeoutMs, Math.max(MIN_RETRY_TIMEOUT_MS, deadline - Date.now()));
+        attempt === 1 ? perAttempt : Math.min(perAttempt, Math.max(MIN_RETRY_TIMEOUT_MS, deadline - Date.now()));
       const outcome = await this.attempt(spec, url, attempt, timeoutMs, signal);
       if (outcome.error?.kind === 'cancelled') return outcome;
       if (signal?.aborted) {
@@ -350,7 +415,7 @@ export class FelderaClient implements FelderaApi {
       const cap = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
       let delay = Math.random() * cap;
       const retryAfter = outcome.answer?.headers.get('retry-after');
-      if (retryAfter !== null && retryAfter !== undefined) delay = Math.max(delay, parseRetryAfter(retryAfter) * 1000);
+      if (retryAfter !== null && retryAfter !== undefined) delay = Math.max(delay, retryAfterWaitMs(retryAfter));
       if (Date.now() + delay >= deadline) return outcome;
       if (!(await sleep(delay, signal))) return { error: { kind: 'cancelled' } };
     }
@@ -405,6 +470,7 @@ export class FelderaClient implements FelderaApi {
         // node-fetch v2 types its own AbortSignal; Node's global one works at run time.
         signal: controller.signal as unknown as RequestInit['signal'],
         compress: !spec.identity,
+        agent: this.agent,
       };
       const res: Response = await fetch(url.toString(), init);
       status = res.status;
@@ -595,19 +661,58 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Resolves true after `ms`, or false as soon as `signal` fires. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+/**
+ * Feeds a circuit profile body to the extractor as it arrives. Stops (destroying the body, so the request is aborted)
+ * past `maxBytes`, when no byte comes for `stallMs`, or when the whole body takes longer than `totalMs`.
+ */
+function readNodeIds(
+  a: Answer,
+  body: Readable,
+  maxBytes: number,
+  stallMs: number,
+  totalMs: number,
+): Promise<ApiResult<CircuitNodeIds>> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
+    const extractor = new CircuitNodeIdExtractor(maxBytes);
+    let settled = false;
+    let stall: NodeJS.Timeout | undefined;
+    const finish = (result: ApiResult<CircuitNodeIds>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(stall);
+      clearTimeout(total);
+      body.removeListener('data', onData);
+      if (!result.ok) body.destroy();
+      resolve(result);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const timeout = (message: string) => finish({ ok: false, error: { kind: 'timeout', message } });
+    const arm = (): void => {
+      clearTimeout(stall);
+      stall = setTimeout(() => timeout(`the circuit profile stopped arriving for ${seconds(stallMs)}`), stallMs);
+    };
+    const total = setTimeout(() => timeout(`the circuit profile took longer than ${seconds(totalMs)}`), totalMs);
+    const onData = (chunk: Buffer | string): void => {
+      arm();
+      try {
+        extractor.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      } catch (e) {
+        finish(protocol(a, e instanceof CircuitProfileError ? e.message : String(e)));
+      }
+    };
+    body.on('data', onData);
+    body.once('end', () => {
+      try {
+        finish({ ok: true, value: extractor.end() });
+      } catch (e) {
+        finish(protocol(a, e instanceof CircuitProfileError ? e.message : String(e)));
+      }
+    });
+    body.once('error', (err: Error) => {
+      const apiError: ApiError =
+        err instanceof FelderaStreamError ? err.apiError : { kind: 'network', message: err.message };
+      finish({ ok: false, error: apiError });
+    });
+    arm();
   });
 }
 

@@ -1,5 +1,6 @@
 // ApiError values → one human sentence each, plus small predicates the UI uses to pick the next step.
 import { redactSecrets } from './parsers';
+import { describeTransportError } from './transportErrors';
 import type { ApiError } from './types';
 
 /** What the request was about, for the sentence. `server` is a name or URL the user recognises. */
@@ -18,19 +19,51 @@ export function apiErrorCode(e: ApiError): string | undefined {
   return e.kind === 'feldera' ? e.errorCode : undefined;
 }
 
-/** The HTTP status when an answer came. */
-export function apiErrorStatus(e: ApiError): number | undefined {
-  return e.kind === 'feldera' || e.kind === 'http' || e.kind === 'protocol' ? e.status : undefined;
+/** The HTTP status when an answer came. Takes any error value (a download's too): only answers carry one. */
+export function apiErrorStatus(e: ApiError | { readonly kind: string }): number | undefined {
+  if (e.kind !== 'feldera' && e.kind !== 'http' && e.kind !== 'protocol') return undefined;
+  const status = (e as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
 }
 
-/** 401: the key is missing, wrong or expired — "Set API Key…" is the next step. */
-export function isAuthError(e: ApiError): boolean {
+/** 401: the key is missing, wrong or expired. */
+export function isAuthError(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorStatus(e) === 401;
 }
 
-/** 403: the key works but its role is too low. */
-export function isPermissionError(e: ApiError): boolean {
+/** 403: the key works but its role is too low for this. */
+export function isPermissionError(e: ApiError | { readonly kind: string }): boolean {
   return apiErrorStatus(e) === 403;
+}
+
+/**
+ * What is wrong with the API key, if that is what an error says — the one place this is decided.
+ * - `rejected` (401): the server does not accept the key (missing, wrong, expired).
+ * - `forbidden` (403): the server accepts the key, but its role may not do this.
+ * Either way "Set API Key…" is the next step (another key, or one with more rights); the words differ. A 401 or 403
+ * page of a proxy (an answer without Feldera's body that came through a `Via`) is the proxy's, not a key problem.
+ */
+export type KeyProblem = 'rejected' | 'forbidden';
+
+export function keyProblem(e: ApiError | { readonly kind: string }): KeyProblem | undefined {
+  // A proxy's own page (it names itself in Via, the body is not Feldera's) says nothing about the key: its sentence
+  // and fix are the proxy's (./transportErrors.ts).
+  if (e.kind === 'http' && (e as { via?: unknown }).via) return undefined;
+  if (isAuthError(e)) return 'rejected';
+  if (isPermissionError(e)) return 'forbidden';
+  return undefined;
+}
+
+/** The sentence for an error `keyProblem` names: what the server said and what to do. */
+export function describeKeyProblem(e: ApiError | { readonly kind: string }, context: ApiErrorContext = {}): string {
+  const server = context.server ? `the Feldera server ${quote(context.server)}` : 'the Feldera server';
+  const message = e.kind === 'feldera' ? String((e as { message?: unknown }).message ?? '').trim() : '';
+  const said = message ? ` ("${withoutFinalStop(message)}")` : '';
+  const sentence =
+    keyProblem(e) === 'forbidden'
+      ? `The API key for ${server} is not allowed to do this${context.pipeline !== undefined ? ` on pipeline ${quote(context.pipeline)}` : ''} (HTTP 403${said}). Set a key with more rights.`
+      : `${capitalize(server)} rejected the API key (HTTP 401${said}). Set a valid key.`;
+  return redactSecrets(sentence);
 }
 
 /** Nothing collected yet on that host — "Collect Samply Profile…" is the next step. */
@@ -56,11 +89,6 @@ const NETWORK_PHRASES = new Map<string, string>(
     ETIMEDOUT: 'the connection timed out',
     EPIPE: 'the connection was closed while sending',
     ERR_STREAM_PREMATURE_CLOSE: 'the connection closed before the answer was complete',
-    DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed",
-    SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain contains a self-signed certificate",
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate could not be verified",
-    CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
-    ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate does not match its host name",
   }),
 );
 
@@ -81,6 +109,9 @@ const HTTP_HINTS = new Map<number, string>([
 export function describeApiError(e: ApiError, context: ApiErrorContext = {}): string {
   const server = context.server ? `the Feldera server ${quote(context.server)}` : 'the Feldera server';
   const forPipeline = context.pipeline !== undefined ? ` for pipeline ${quote(context.pipeline)}` : '';
+  // TLS failures and proxies' answers: their own sentences, with the fix (./transportErrors.ts).
+  const transport = describeTransportError(e, server, forPipeline);
+  if (transport) return redactSecrets(transport);
   let sentence: string;
   switch (e.kind) {
     case 'feldera': {

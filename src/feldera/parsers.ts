@@ -4,18 +4,28 @@ import type { ApiError } from './types';
 
 /** Retry-After when the header is missing or unreadable. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
-/** Upper bound for any Retry-After: a misbehaving server must not park a poll for hours. */
-export const MAX_RETRY_AFTER_SECONDS = 30;
+/**
+ * Largest Retry-After kept: a day. During a samply collection Retry-After is the time it has left, which users see
+ * and deadlines follow, so it is kept as sent; only an absurd value (years, 10^40) is cut down to this.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+/**
+ * Longest single wait before asking again, whatever Retry-After says: the wait between two polls, and the floor a
+ * Retry-After puts under a retry's backoff. Time left is not a wait: a 120 s collection is polled every 30 s.
+ */
+export const MAX_RETRY_WAIT_SECONDS = 30;
 /** Longest snippet of a non-Feldera error body kept for the user. */
 export const MAX_SNIPPET_CHARS = 200;
 /** Longest Feldera error `message` kept (SQL and deployment errors can be long). */
 export const MAX_MESSAGE_CHARS = 2000;
 
 /**
- * Seconds to wait according to a `Retry-After` header, always finite and in [0, 30].
+ * The seconds a `Retry-After` header announces, always finite and in [0, MAX_RETRY_AFTER_SECONDS] (a day). This is
+ * what the server said (for a running collection: its time left), not how long to sleep: cap a wait at
+ * MAX_RETRY_WAIT_SECONDS.
  * - missing or empty → 1 (DEFAULT_RETRY_AFTER_SECONDS); unreadable → 1
- * - delta-seconds: negative → 0, fractional → rounded up, above 30 → 30
- * - HTTP-date (IMF-fixdate, RFC 850 or asctime): seconds from `now`, rounded up; in the past → 0, above 30 → 30
+ * - delta-seconds: negative → 0, fractional → rounded up, above a day → a day
+ * - HTTP-date (IMF-fixdate, RFC 850 or asctime): seconds from `now`, rounded up; in the past → 0, above a day → a day
  */
 export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number {
   if (typeof value !== 'string') return DEFAULT_RETRY_AFTER_SECONDS;
@@ -28,6 +38,14 @@ export function parseRetryAfter(value: string | null | undefined, now: Date = ne
   const when = parseHttpDate(v, now);
   if (when === undefined || !Number.isFinite(nowMs)) return DEFAULT_RETRY_AFTER_SECONDS;
   return clampSeconds((when - nowMs) / 1000);
+}
+
+/**
+ * How long to wait before asking again after an answer with this `Retry-After`, in ms: what it announces, but at most
+ * MAX_RETRY_WAIT_SECONDS. A server that says "in an hour" is asked again in 30 s, not trusted to park a request.
+ */
+export function retryAfterWaitMs(value: string | null | undefined, now: Date = new Date()): number {
+  return Math.min(parseRetryAfter(value, now), MAX_RETRY_WAIT_SECONDS) * 1000;
 }
 
 function clampSeconds(seconds: number): number {
@@ -165,11 +183,13 @@ const REDACTED = '[redacted]';
 
 /**
  * Replaces anything that looks like a credential with `[redacted]`: Feldera API keys (`apikey:...`), bearer tokens,
- * JWTs, and `secret` itself when given (the caller's own key, however it looks).
+ * JWTs, and each of `secrets` itself (the caller's own keys, however they look; ones shorter than 4 characters are
+ * not searched for, they would cut up ordinary words). The one redaction: the client's errors and the log use it.
  */
-export function redactSecrets(text: string, secret?: string): string {
+export function redactSecrets(text: string, secrets?: string | Iterable<string>): string {
   let out = text;
-  if (secret) out = out.split(secret).join(REDACTED);
+  const list = typeof secrets === 'string' ? [secrets] : (secrets ?? []);
+  for (const secret of list) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out
     .replace(/apikey:[A-Za-z0-9]+/gi, `apikey:${REDACTED}`)
     .replace(/bearer(\s+)[^\s"'<>,;]+/gi, `Bearer$1${REDACTED}`)

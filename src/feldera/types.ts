@@ -1,12 +1,15 @@
 // The vscode-free Feldera client's public shapes. Errors are values (ApiError), never thrown through callers.
 import type { Readable } from 'stream';
+import type { CircuitNodeIds } from './circuitProfile';
+
+export type { CircuitNodeIds } from './circuitProfile';
 
 /** Why a request did not give the answer the caller wanted. Never carries an API key. */
 export type ApiError =
   /** The server answered with a Feldera error body `{message, error_code, details?}`. */
   | { kind: 'feldera'; status: number; errorCode: string; message: string; details?: unknown }
   /** The server (or a proxy in front of it) answered an error status without a Feldera body. */
-  | { kind: 'http'; status: number; statusText: string; snippet?: string; contentType?: string }
+  | { kind: 'http'; status: number; statusText: string; snippet?: string; contentType?: string; via?: string }
   /** No answer: DNS, refused connection, reset, TLS... `code` is Node's error code when known. */
   | { kind: 'network'; message: string; code?: string }
   /** No answer within the time allowed (or the overall retry deadline passed). */
@@ -47,6 +50,8 @@ export interface FelderaClientOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** User-Agent header (default `feldera-vscode`). */
   userAgent?: string;
+  /** https:// only: CA certificates (PEM) trusted besides Node's default roots (`feldera.tls.caCertificates`). */
+  caCertificates?: readonly string[];
 }
 
 export type AuthConfig =
@@ -93,7 +98,10 @@ export type StartSamplyOutcome =
   | { state: 'alreadyRunning'; message: string };
 
 export type SamplyProfileAnswer =
-  /** 204, or 307 with Retry-After: ask again after `retryAfterSeconds` (already parsed and clamped, may be 0). */
+  /**
+   * 204, or 307 with Retry-After. `retryAfterSeconds` is the server's value (parsed, 0 up to a day): while a
+   * collection runs, its time left. Not a wait as is: poll again after at most MAX_RETRY_WAIT_SECONDS.
+   */
   | { state: 'pending'; status: 204 | 307; retryAfterSeconds: number }
   /** 200: the gzip body as a stream. Destroy it (or abort the signal) to stop. */
   | {
@@ -104,6 +112,20 @@ export type SamplyProfileAnswer =
       suggestedName?: string;
       contentLength?: number;
     };
+
+/** GET …/dataflow_graph: the SQL compiler's graph. Only `mir` (MIR node id → node, as sent) is used. */
+export interface DataflowGraph {
+  mir: Record<string, unknown>;
+}
+
+export interface CircuitProfileOptions {
+  /** Per-attempt time for the server to start answering (default 130 s: the server allows the pipeline 120 s). */
+  timeoutMs?: number;
+  /** Give up when no byte of the body arrives for this long (default 30 s). */
+  stallMs?: number;
+  /** Largest body read (default 512 MiB); past it the answer is a protocol error. Memory does not grow with it. */
+  maxBytes?: number;
+}
 
 /** The calls the rest of the extension makes. Every call honours `signal`. */
 export interface FelderaApi {
@@ -123,4 +145,15 @@ export interface FelderaApi {
     opts: { ordinal?: number; latest?: boolean },
     signal?: AbortSignal,
   ): Promise<ApiResult<SamplyProfileAnswer>>;
+  /** 404 `ProgramNotCompiled` / `ProgramInfoMissesDataflow` (older compilers) come back as feldera errors. */
+  dataflowGraph(pipeline: string, signal?: AbortSignal): Promise<ApiResult<DataflowGraph>>;
+  /**
+   * The node → persistent-id map of the running (or paused) pipeline's circuit profile, read as it streams; the rest
+   * of the document is dropped. 503 when the pipeline is not running.
+   */
+  circuitJsonProfile(
+    pipeline: string,
+    opts?: CircuitProfileOptions,
+    signal?: AbortSignal,
+  ): Promise<ApiResult<CircuitNodeIds>>;
 }

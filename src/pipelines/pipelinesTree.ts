@@ -1,7 +1,9 @@
 // Maps the model to tree items. Item objects are kept per id, so selection and expansion survive refreshes and
 // change events name only the items that changed.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { escapeMarkdown } from '../common/text';
+import { describeApiError, describeKeyProblem, isTransientError, keyProblem } from '../feldera/errors';
+import type { ApiError } from '../feldera/types';
 import type { ApiKeyStore } from '../servers/apiKeyStore';
 import type { ServerEntry, ServerRegistry } from '../servers/serverRegistry';
 import type { ModelChange, PipelinesModel } from './pipelinesModel';
@@ -13,11 +15,18 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   readonly onDidChangeTreeData = this.changed.event;
   private readonly nodes = new Map<string, TreeNode>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Whether a key is saved (or comes from FELDERA_API_KEY), by origin: read ahead, so items never wait for it. */
+  private readonly keyInfo = new Map<string, { stored: boolean; fromEnvironment: boolean }>();
+  private readonly keyLookups = new Set<string>();
+  /** Host counts being fetched for an expanded pipeline, and the last failure to show, by pipeline node id. */
+  private readonly hostLoads = new Set<string>();
+  private readonly hostErrors = new Map<string, ApiError>();
 
   constructor(
     private readonly registry: ServerRegistry,
     private readonly model: PipelinesModel,
     private readonly keys: ApiKeyStore,
+    private readonly onUnexpectedError: (e: unknown) => void = () => undefined,
   ) {
     this.disposables.push(
       this.changed,
@@ -29,8 +38,12 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * Model changes are passed on after the current task: a change event that reaches VS Code while it still waits
-   * for the children of that same item (the model changes during getChildren) leaves the item empty.
+   * VS Code drops an item's children when a change event for it (or an ancestor) is handled while it still waits for
+   * those children: it clears its cache of them, then registers the late answer under the replaced item, and the
+   * next answer collides with it ("already registered"). So getChildren and getTreeItem answer from memory and never
+   * wait for the network or the secret storage (nothing can come in between), and what they start (a server's first
+   * load, a pipeline's host count, key lookups) announces itself with a change event once done. Changes are passed
+   * on after the current task, merged.
    */
   private queueChange(c: ModelChange): void {
     this.pending.push(c);
@@ -59,12 +72,13 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.changed.fire(undefined);
   }
 
-  /** One server's item (its description or key state) changed. */
-  refreshServer(server: ServerEntry): void {
-    this.changed.fire(this.serverNode(server));
+  /** The key of `origin` was set or forgotten: its servers' items are redrawn once it has been read again. */
+  keyChanged(origin: string): void {
+    this.keyInfo.delete(origin);
+    for (const s of this.registry.list()) if (s.origin === origin) this.lookUpKey(s);
   }
 
-  async getChildren(element?: TreeNode): Promise<TreeNode[]> {
+  getChildren(element?: TreeNode): TreeNode[] {
     if (!element) {
       const problems = this.registry.problems().map((p, i) =>
         this.messageNode(`problem:${i}`, undefined, p, 'warning', {
@@ -73,10 +87,12 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
           arguments: ['feldera.servers'],
         }),
       );
-      // First load before the servers are drawn: their items then show the version (or the error) at once, and no
-      // change event has to reach VS Code while it is still resolving their children (it can drop them then).
+      // Every server is drawn at once ("connecting…" until its first load is done) and loads on its own.
       const servers = this.registry.list();
-      await Promise.all(servers.map((s) => this.model.ensureLoaded(s.url)));
+      for (const s of servers) {
+        void this.model.ensureLoaded(s.url);
+        this.lookUpKey(s);
+      }
       return [...servers.map((s) => this.serverNode(s)), ...problems];
     }
     if (element.kind === 'server') return this.serverChildren(element.server);
@@ -84,7 +100,7 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     return [];
   }
 
-  async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
+  getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'server':
         return this.serverItem(node);
@@ -118,60 +134,99 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'pipeline') return this.serverNode(node.server);
     if (node.kind === 'host') return this.pipelineNode(node.server, node.pipeline);
-    if (node.kind === 'message' && node.server) return this.serverNode(node.server);
+    if (node.kind === 'message' && node.server)
+      return node.pipeline !== undefined ? this.pipelineNode(node.server, node.pipeline) : this.serverNode(node.server);
     return undefined;
   }
 
-  private async serverChildren(server: ServerEntry): Promise<TreeNode[]> {
-    await this.model.ensureLoaded(server.url);
+  private serverChildren(server: ServerEntry): TreeNode[] {
+    void this.model.ensureLoaded(server.url);
     const state = this.model.state(server.url);
     if (state.kind === 'error') {
       const e = state.error;
-      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
-      const label = describeApiError(e, { server: server.name });
       return [
-        rejected
-          ? this.messageNode('error', server, label, 'key', {
+        keyProblem(e)
+          ? this.messageNode('error', server, describeKeyProblem(e, { server: server.name }), 'key', {
               command: 'feldera.setApiKey',
               title: 'Set API Key…',
               arguments: [server.name],
             })
-          : this.messageNode('error', server, label, 'error', {
+          : this.messageNode('error', server, describeApiError(e, { server: server.name }), 'error', {
               command: 'feldera.refreshPipelines',
               title: 'Retry',
               arguments: [server.name],
             }),
       ];
     }
-    if (state.kind !== 'ok') return [this.messageNode('loading', server, 'Loading…', 'loading~spin')];
+    if (state.kind !== 'ok') return [this.messageNode('loading', server, 'Connecting…', 'loading~spin')];
     if (state.pipelines.size === 0) return [this.messageNode('empty', server, 'No pipelines', 'info')];
     const names = [...state.pipelines.keys()].sort((a, b) => a.localeCompare(b));
     return names.map((n) => this.pipelineNode(server, n));
   }
 
-  private async pipelineChildren(node: PipelineNode): Promise<TreeNode[]> {
-    const r = await this.model.loadHosts(node.server.url, node.name);
-    if (!r.ok) return [this.messageNode(`hosts:${node.name}`, node.server, describeApiError(r.error), 'error')];
-    const hosts: TreeNode[] = [];
-    for (let i = 0; i < r.hosts; i++) hosts.push(this.hostNode(node.server, node.name, i));
-    return hosts;
+  /** The hosts when their count is known; otherwise "Loading hosts…" while it is fetched (or the failure, once). */
+  private pipelineChildren(node: PipelineNode): TreeNode[] {
+    const { server, name } = node;
+    const count = this.model.hosts(server.url, name);
+    if (count !== undefined) return Array.from({ length: count }, (_, i) => this.hostNode(server, name, i));
+    const failed = this.hostErrors.get(node.id);
+    if (failed) {
+      // Shown once: collapsing and expanding the pipeline again (or its next redraw) tries again.
+      this.hostErrors.delete(node.id);
+      return [this.messageNode(`hosts:${name}`, server, describeApiError(failed), 'error', undefined, name)];
+    }
+    if (!this.hostLoads.has(node.id)) {
+      this.hostLoads.add(node.id);
+      void this.model
+        .loadHosts(server.url, name)
+        .then((r) => {
+          if (!r.ok && r.error.kind !== 'cancelled') this.hostErrors.set(node.id, r.error);
+        })
+        .catch((e: unknown) => this.onUnexpectedError(e))
+        .finally(() => {
+          this.hostLoads.delete(node.id);
+          this.queueChange({ serverUrl: server.url, server: false, pipelines: [name] });
+        });
+    }
+    return [this.messageNode(`hosts:${name}`, server, 'Loading hosts…', 'loading~spin', undefined, name)];
   }
 
-  private async serverItem(node: ServerNode): Promise<vscode.TreeItem> {
+  /** Reads whether `server`'s origin has a key, once, and redraws its servers when the answer is in. */
+  private lookUpKey(server: ServerEntry): void {
+    const origin = server.origin;
+    if (this.keyInfo.has(origin) || this.keyLookups.has(origin)) return;
+    this.keyLookups.add(origin);
+    void Promise.all([this.keys.hasStored(origin), this.keys.isFromEnvironment(origin)])
+      .then(([stored, fromEnvironment]) => {
+        this.keyInfo.set(origin, { stored, fromEnvironment });
+        for (const s of this.registry.list())
+          if (s.origin === origin) this.queueChange({ serverUrl: s.url, server: true, pipelines: [] });
+      })
+      .catch((e: unknown) => this.onUnexpectedError(e))
+      .finally(() => this.keyLookups.delete(origin));
+  }
+
+  private serverItem(node: ServerNode): vscode.TreeItem {
     const { server } = node;
     const item = new vscode.TreeItem(server.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
     const state = this.model.state(server.url);
     const version = this.model.serverVersion(server.url);
-    const hasKey = await this.keys.hasStored(server.origin);
-    const envKey = await this.keys.isFromEnvironment(server.origin);
+    const key = this.keyInfo.get(server.origin);
+    const hasKey = key?.stored ?? false;
     if (state.kind === 'error') {
-      const e = state.error;
-      const rejected = (e.kind === 'feldera' || e.kind === 'http') && (e.status === 401 || e.status === 403);
-      item.description = rejected ? 'key rejected' : 'unreachable';
+      const problem = keyProblem(state.error);
+      item.description =
+        problem === 'rejected'
+          ? 'key rejected'
+          : problem === 'forbidden'
+            ? 'key not allowed'
+            : isTransientError(state.error)
+              ? 'unreachable'
+              : 'error';
       item.iconPath = new vscode.ThemeIcon(
         'server',
-        new vscode.ThemeColor(rejected ? 'list.warningForeground' : 'errorForeground'),
+        new vscode.ThemeColor(problem ? 'list.warningForeground' : 'errorForeground'),
       );
     } else {
       item.description =
@@ -182,13 +237,20 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       item.iconPath = new vscode.ThemeIcon('server');
     }
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escapeMd(server.name)}**\n\n`);
-    md.appendMarkdown(`- URL: ${escapeMd(server.url)}\n`);
+    md.appendMarkdown(`**${escapeMarkdown(server.name)}**\n\n`);
+    md.appendMarkdown(`- URL: ${escapeMarkdown(server.url)}\n`);
     if (version?.version)
       md.appendMarkdown(
-        `- Feldera ${escapeMd(version.version)}${version.edition ? ` (${escapeMd(version.edition)})` : ''}\n`,
+        `- Feldera ${escapeMarkdown(version.version)}${version.edition ? ` (${escapeMarkdown(version.edition)})` : ''}\n`,
       );
-    md.appendMarkdown(`- API key: ${hasKey ? 'saved in secret storage' : envKey ? 'from FELDERA_API_KEY' : 'none'}\n`);
+    const keyText = !key
+      ? '…'
+      : key.stored
+        ? 'saved in secret storage'
+        : key.fromEnvironment
+          ? 'from FELDERA_API_KEY'
+          : 'none';
+    md.appendMarkdown(`- API key: ${keyText}\n`);
     if (server.source === 'environment') md.appendMarkdown('- From the FELDERA_HOST environment variable\n');
     item.tooltip = md;
     item.contextValue = ['server', server.source === 'settings' ? 'configured' : 'environment', hasKey ? 'hasKey' : '']
@@ -238,9 +300,10 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     label: string,
     icon: string,
     command?: MessageNode['command'],
+    pipeline?: string,
   ): MessageNode {
     const id = `message:${server?.url ?? ''}:${key}`;
-    const node: MessageNode = { kind: 'message', id, server, label, icon, command };
+    const node: MessageNode = { kind: 'message', id, server, pipeline, label, icon, command };
     this.nodes.set(id, node);
     return node;
   }
@@ -266,8 +329,4 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

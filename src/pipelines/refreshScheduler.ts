@@ -10,6 +10,8 @@ export class RefreshScheduler {
     private readonly refresh: () => Promise<void>,
     /** Seconds between refreshes; 0 turns auto-refresh off. Read at every scheduling. */
     private readonly intervalSeconds: () => number,
+    /** A refresh that threw or rejected: reported here (the next one is still scheduled), never left unhandled. */
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
 
   setVisible(visible: boolean): void {
@@ -34,7 +36,7 @@ export class RefreshScheduler {
     const interval = this.intervalSeconds() * 1000;
     if (this.disposed || !(interval > 0)) return;
     const due = becameVisible ? Math.max(0, this.lastRun + interval - Date.now()) : interval;
-    this.timer = setTimeout(() => void this.tick(), due);
+    this.timer = setTimeout(() => void this.tick().catch((e: unknown) => this.report(e)), due);
   }
 
   private async tick(): Promise<void> {
@@ -42,9 +44,19 @@ export class RefreshScheduler {
     if (!this.visible || this.disposed) return;
     try {
       await this.refresh();
+    } catch (e) {
+      this.report(e);
     } finally {
       this.lastRun = Date.now();
       if (this.visible && !this.disposed && this.timer === undefined) this.schedule(false);
+    }
+  }
+
+  private report(e: unknown): void {
+    try {
+      this.onError(e);
+    } catch {
+      // The reporter's own failure must not stop the refreshes.
     }
   }
 

@@ -1,5 +1,6 @@
 // How a pipeline's status looks in the tree: icon, colour, description, tooltip and contextValue.
 // No vscode import, so it is unit-tested in plain Node; the tree turns these into ThemeIcons.
+import { escapeMarkdown as esc, formatDuration } from '../common/text';
 import type { PipelineInfo } from '../feldera/types';
 
 /** Statuses in which Feldera's web console allows profiling (the pipeline can be interacted with). */
@@ -148,7 +149,6 @@ export function pipelineContextValue(info: PipelineInfo, hosts?: number): string
 }
 
 export function pipelineTooltipMarkdown(info: PipelineInfo, hosts: number | undefined, now: Date = new Date()): string {
-  const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
   const lines = [`**${esc(info.name)}**`, ''];
   if (info.description) lines.push(esc(info.description), '');
   const row = (k: string, v: string | undefined | null) => v && lines.push(`- ${k}: ${esc(v)}`);
@@ -167,17 +167,6 @@ export function pipelineTooltipMarkdown(info: PipelineInfo, hosts: number | unde
     );
   }
   return lines.join('\n');
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'just now';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ${m % 60} min`;
-  return `${Math.floor(h / 24)} days`;
 }
 
 function splitWords(s: string): string {

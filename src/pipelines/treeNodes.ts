@@ -28,6 +28,8 @@ export interface MessageNode {
   kind: 'message';
   id: string;
   server?: ServerEntry;
+  /** Set when the message stands among a pipeline's children (its hosts), not a server's. */
+  pipeline?: string;
   label: string;
   detail?: string;
   icon: string;

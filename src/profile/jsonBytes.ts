@@ -5,6 +5,13 @@
 // values. It is incremental: it can be fed the bytes as they are decompressed, so that parsing overlaps
 // gunzip (which runs on another thread).
 //
+// Two more shapes: a `stringArray` (the profile's string table) comes back as ByteStrings: its strings' UTF-8
+// bytes in one buffer, decoded only when asked for (a Feldera profile has millions of strings, one tooltip per
+// operator evaluation, which the marker reader scans as bytes and never needs as JS strings). And a marker table's
+// `data` column whose elements are `{"type":"FelderaMarker","name":<int>}` (Feldera
+// writes one per operator evaluation, millions of them) comes back as a FelderaDataColumn: the name indexes in an
+// Int32Array, and any other element kept aside as JSON.parse makes it. No object per marker.
+//
 // It is a fast path, not a validator of record: on anything it does not take (invalid JSON, nesting too
 // deep for the JS stack), it throws, and the caller falls back to JSON.parse of the decoded text, which
 // then gives the result or the error message. Strings with escapes or non-ASCII bytes are handed to
@@ -37,6 +44,100 @@ const DOT = 0x2e;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_N = 0x6e;
+
+/**
+ * A marker `data` column: `names[i]` is the `name` of element i when it is exactly a FelderaMarker object as Feldera
+ * writes it, else -1 and the element (as JSON.parse gives it, null included) is `others.get(i)`.
+ */
+export class FelderaDataColumn {
+  constructor(
+    readonly names: Int32Array,
+    readonly others: Map<number, unknown>,
+  ) {}
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** The column as JSON.parse gives it. */
+  toArray(): unknown[] {
+    return Array.from(this.names, (name, i) => (name >= 0 ? { type: 'FelderaMarker', name } : this.others.get(i)));
+  }
+}
+
+/** ByteStrings flags: the string has JSON escapes (decode it with JSON.parse), or bytes ≥ 0x80 (decode as UTF-8). */
+export const ESCAPED = 1;
+export const NON_ASCII = 2;
+
+/**
+ * A string table kept as bytes: string i is `bytes[start[i], end[i])` as written in the JSON, without its quotes.
+ * `get(i)` decodes it exactly as JSON.parse of the text would (and keeps it for the next time).
+ */
+export class ByteStrings {
+  /** Strings decoded so far (made when first asked for). */
+  private decoded: (string | undefined)[] | undefined;
+
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: Uint32Array,
+    readonly end: Uint32Array,
+    readonly flags: Uint8Array,
+  ) {}
+
+  get length(): number {
+    return this.start.length;
+  }
+
+  get(i: number): string | undefined {
+    if (!(i >= 0 && i < this.start.length)) return undefined;
+    const decoded = (this.decoded ??= new Array<string | undefined>(this.start.length));
+    let s = decoded[i];
+    if (s === undefined) {
+      s = this.decode(i);
+      decoded[i] = s;
+    }
+    return s;
+  }
+
+  /** Every string, as JSON.parse gives the array. */
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.decode(i));
+  }
+
+  private decode(i: number): string {
+    const f = this.flags[i];
+    if (f & ESCAPED) return JSON.parse(this.bytes.toString('utf8', this.start[i] - 1, this.end[i] + 1)) as string;
+    return this.bytes.toString(f & NON_ASCII ? 'utf8' : 'latin1', this.start[i], this.end[i]);
+  }
+}
+
+/** The two key orders a FelderaMarker data object is written in: type first (Feldera), or name first. */
+const FELDERA_TYPE_FIRST = Buffer.from('{"type":"FelderaMarker","name":');
+const FELDERA_NAME_FIRST = Buffer.from('{"name":');
+const FELDERA_NAME_FIRST_TAIL = Buffer.from(',"type":"FelderaMarker"}');
+/** felderaElement's answers besides a name index. */
+const RBRACE_BYTES = Buffer.from('}');
+const NOT_FELDERA = -1;
+const NEED_MORE = -2;
+
+function growTo<T extends Uint32Array | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/** Bytes inside a string, by what the string table's scan must do with them. */
+const PLAIN = 0;
+const CLOSE = 1;
+const ESCAPE = 2;
+const CONTROL = 3;
+const HIGH = 4;
+const BYTE_CLASS = Uint8Array.from({ length: 256 }, (_, b) =>
+  b === QUOTE ? CLOSE : b === BACKSLASH ? ESCAPE : b < 0x20 ? CONTROL : b >= 0x80 ? HIGH : PLAIN,
+);
+
+/** 10^k, exact as doubles for k ≤ 22. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /** Returned by a scalar reader that ran out of the bytes available so far (more are coming). */
 const MORE: unique symbol = Symbol('more');
@@ -84,6 +185,8 @@ export class JsonBytesParser {
    * read before it): that length, so that the column can be read into an array of its size, no copy.
    */
   private columnHint = 0;
+  /** The property name of the value about to be read (for the `data` column of markers). */
+  private keyHint = '';
 
   /** `totalBytes`: how long the input will be, if known (a bound for column lengths). */
   constructor(
@@ -161,6 +264,13 @@ export class JsonBytesParser {
     }
   }
 
+  /** punct() without a generator: the next structural character consumed, or -1 when the bytes so far end first. */
+  private punctNow(): number {
+    const c = this.skipWs();
+    if (c >= 0) this.pos++;
+    return c;
+  }
+
   private *value(): Generator<void, unknown> {
     for (;;) {
       const at = this.pos;
@@ -218,8 +328,10 @@ export class JsonBytesParser {
         this.fail('Expected ":"');
       }
       this.columnHint = length;
+      this.keyHint = key;
       const v = yield* this.value();
       this.columnHint = 0;
+      this.keyHint = '';
       if (key === 'length' && typeof v === 'number' && v > 0 && v === Math.floor(v)) length = v;
       if (key === '__proto__') {
         Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
@@ -239,25 +351,202 @@ export class JsonBytesParser {
 
   private *array(): Generator<void, unknown> {
     const hint = this.columnHint;
+    const key = this.keyHint;
     this.columnHint = 0;
+    this.keyHint = '';
     this.pos++; // [
     const c = yield* this.punct();
     if (c === RBRACKET) return [];
     this.pos--;
     if (c === MINUS || (c >= ZERO && c <= NINE) || c === LOWER_N) return yield* this.numericArray(hint);
+    if (c === QUOTE && key === 'stringArray') return yield* this.stringTable();
+    if (c === LBRACE && key === 'data') {
+      let first = this.felderaElement();
+      while (first === NEED_MORE) {
+        yield;
+        first = this.felderaElement();
+      }
+      if (first !== NOT_FELDERA) return yield* this.felderaColumn(first, hint);
+    }
     return yield* this.genericArray([]);
   }
 
   /** The rest of an array, element by element; `out` holds the elements read so far. */
   private *genericArray(out: unknown[]): Generator<void, unknown[]> {
     for (;;) {
-      out.push(yield* this.value());
-      const c = yield* this.punct();
+      // A string that is all there (most elements of string arrays): read it without a generator.
+      const s = this.skipWs() === QUOTE ? this.string() : MORE;
+      out.push(s !== MORE ? s : yield* this.value());
+      let c = this.punctNow();
+      if (c < 0) c = yield* this.punct();
       if (c === COMMA) continue;
       if (c === RBRACKET) return out;
       this.pos--;
       return this.fail('Expected "," or "]"');
     }
+  }
+
+  /**
+   * A string table (at its first element, a string): the strings' bytes kept as they are written, with where each
+   * starts and ends. An element that is not a string turns it into a plain array.
+   */
+  private *stringTable(): Generator<void, unknown> {
+    const from = this.pos;
+    let start = new Uint32Array(1024);
+    let end = new Uint32Array(1024);
+    let flags = new Uint8Array(1024);
+    let n = 0;
+    for (;;) {
+      const c = this.skipWs();
+      if (c < 0) {
+        if (this.short()) yield;
+        continue;
+      }
+      if (c !== QUOTE) {
+        // Not a string table after all: the strings so far, then the rest element by element.
+        const sofar = new ByteStrings(
+          this.copyOf(from, this.pos),
+          start.slice(0, n),
+          end.slice(0, n),
+          flags.slice(0, n),
+        );
+        const strings: unknown[] = sofar.toArray();
+        return yield* this.genericArray(strings);
+      }
+      const buf = this.buf;
+      const stop = this.end;
+      let p = this.pos + 1;
+      let f = 0;
+      // One table look-up per byte until one that matters: the closing quote, an escape, a control or non-ASCII byte.
+      while (p < stop) {
+        const k = BYTE_CLASS[buf[p]];
+        if (k === PLAIN) {
+          p++;
+        } else if (k === CLOSE) {
+          break;
+        } else if (k === HIGH) {
+          f |= NON_ASCII;
+          p++;
+        } else {
+          f |= ESCAPED;
+          p += k === ESCAPE ? 2 : 1;
+        }
+      }
+      if (p >= stop) {
+        if (this.final) {
+          this.pos = stop;
+          this.fail('Unterminated string');
+        }
+        yield;
+        continue;
+      }
+      if (f & ESCAPED) {
+        // Checked now, so that a bad one is an error while parsing (and the caller falls back), not when read.
+        try {
+          JSON.parse(this.bufView.toString('utf8', this.pos, p + 1));
+        } catch {
+          this.fail('Bad string');
+        }
+      }
+      if (n === start.length) {
+        start = growTo(start, n * 2);
+        end = growTo(end, n * 2);
+        flags = growTo(flags, n * 2);
+      }
+      start[n] = this.pos + 1 - from;
+      end[n] = p - from;
+      flags[n] = f;
+      n++;
+      this.pos = p + 1;
+      let d = this.punctNow();
+      if (d < 0) d = yield* this.punct();
+      if (d === RBRACKET) break;
+      if (d !== COMMA) {
+        this.pos--;
+        this.fail('Expected "," or "]"');
+      }
+    }
+    return new ByteStrings(this.copyOf(from, this.pos), start.slice(0, n), end.slice(0, n), flags.slice(0, n));
+  }
+
+  /** A copy of bytes [from, to): what outlives the input buffer. */
+  private copyOf(from: number, to: number): Buffer {
+    const out = Buffer.allocUnsafe(to - from);
+    this.bufView.copy(out, 0, from, to);
+    return out;
+  }
+
+  /**
+   * A marker data column whose first element (at `pos`, name index `first`) is a FelderaMarker object: the rest,
+   * element by element, FelderaMarker objects into `names`, anything else parsed generically into `others`.
+   */
+  private *felderaColumn(first: number, hint: number): Generator<void, FelderaDataColumn> {
+    let names = new Int32Array(hint > 0 && hint <= ((this.totalBytes || this.end) - this.pos) / 8 ? hint : 1024);
+    const others = new Map<number, unknown>();
+    let n = 0;
+    let name = first;
+    for (;;) {
+      if (n === names.length) {
+        const bigger = new Int32Array(names.length * 2);
+        bigger.set(names);
+        names = bigger;
+      }
+      if (name >= 0) {
+        names[n++] = name;
+      } else {
+        others.set(n, yield* this.value());
+        names[n++] = -1;
+      }
+      let c = this.punctNow();
+      if (c < 0) c = yield* this.punct();
+      if (c === RBRACKET) break;
+      if (c !== COMMA) {
+        this.pos--;
+        this.fail('Expected "," or "]"');
+      }
+      for (;;) {
+        if (this.skipWs() < 0) {
+          if (this.short()) yield;
+          continue;
+        }
+        name = this.felderaElement();
+        if (name !== NEED_MORE) break;
+        yield;
+      }
+    }
+    return new FelderaDataColumn(names.length === n ? names : names.slice(0, n), others);
+  }
+
+  /**
+   * At `pos` (no whitespace before): a FelderaMarker object exactly as written by Feldera, `{"type":
+   * "FelderaMarker","name":<int>}` (or with `name` first), without spaces and with a name of 1 to 9 digits: its name
+   * index, past the object. NOT_FELDERA if it is anything else (pos unchanged), NEED_MORE if the bytes so far end
+   * inside it.
+   */
+  private felderaElement(): number {
+    const buf = this.buf;
+    const end = this.end;
+    const at = this.pos;
+    const typeFirst = buf[at + 2] === 0x74; /* t */
+    const head = typeFirst ? FELDERA_TYPE_FIRST : FELDERA_NAME_FIRST;
+    let p = at;
+    for (let k = 0; k < head.length; k++, p++) {
+      if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+      if (buf[p] !== head[k]) return NOT_FELDERA;
+    }
+    const from = p;
+    let v = 0;
+    while (p < end && buf[p] >= ZERO && buf[p] <= NINE && p - from < 10) v = v * 10 + (buf[p++] - ZERO);
+    if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+    const digits = p - from;
+    if (digits === 0 || digits > 9 || (digits > 1 && buf[from] === ZERO)) return NOT_FELDERA;
+    const tail = typeFirst ? RBRACE_BYTES : FELDERA_NAME_FIRST_TAIL;
+    for (let k = 0; k < tail.length; k++, p++) {
+      if (p >= end) return this.final ? NOT_FELDERA : NEED_MORE;
+      if (buf[p] !== tail[k]) return NOT_FELDERA;
+    }
+    this.pos = p;
+    return v;
   }
 
   /**
@@ -454,7 +743,11 @@ export class JsonBytesParser {
     return r;
   }
 
-  /** A number: integers of up to 15 digits inline, anything else through JSON.parse of its token. */
+  /**
+   * A number: integers of up to 15 digits, and decimals of up to 15 significant digits and 22 decimals, inline;
+   * anything else through JSON.parse of its token. A decimal is its digits as an integer M (exact: M < 2^53) divided
+   * by 10^k (exact for k ≤ 22): one correctly rounded division, so the same double JSON.parse gives.
+   */
   private number(): number | More {
     const buf = this.buf;
     const end = this.end;
@@ -463,14 +756,33 @@ export class JsonBytesParser {
     let c = buf[pos];
     const neg = c === MINUS;
     if (neg) c = ++pos < end ? buf[pos] : -1;
-    if (c > ZERO && c <= NINE) {
+    const first = pos;
+    if (c >= ZERO && c <= NINE) {
       let v = c - ZERO;
       c = ++pos < end ? buf[pos] : -1;
-      while (c >= ZERO && c <= NINE) {
-        v = v * 10 + (c - ZERO);
-        c = ++pos < end ? buf[pos] : -1;
+      // A leading zero stands alone ("0", "0.5"); "01" is for JSON.parse to refuse.
+      if (v !== 0) {
+        while (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          c = ++pos < end ? buf[pos] : -1;
+        }
       }
-      if (c >= 0 && c !== DOT && c !== LOWER_E && c !== UPPER_E && pos - from <= 15) {
+      let digits = pos - first;
+      if (c === DOT) {
+        c = ++pos < end ? buf[pos] : -1;
+        const fraction = pos;
+        while (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          c = ++pos < end ? buf[pos] : -1;
+        }
+        const k = pos - fraction;
+        digits += k;
+        if (k > 0 && k <= 22 && c >= 0 && c !== LOWER_E && c !== UPPER_E && digits <= 15) {
+          this.pos = pos;
+          v /= POW10[k];
+          return neg ? -v : v;
+        }
+      } else if (c >= 0 && c !== LOWER_E && c !== UPPER_E && !(c >= ZERO && c <= NINE) && digits <= 15) {
         this.pos = pos;
         return neg ? -v : v;
       }
@@ -506,7 +818,8 @@ export class JsonBytesParser {
     const end = this.end;
     const from = this.pos + 1;
     let pos = from;
-    let plain = true;
+    let escaped = false;
+    let ascii = true;
     for (;;) {
       if (pos >= end) {
         if (this.final) {
@@ -518,16 +831,18 @@ export class JsonBytesParser {
       const c = buf[pos];
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
-        plain = false;
+        escaped = true;
         pos += 2;
         continue;
       }
-      if (c < 0x20 || c >= 0x80) plain = false;
+      if (c < 0x20) escaped = true;
+      else if (c >= 0x80) ascii = false;
       pos++;
     }
     this.pos = pos + 1;
-    // Buffer's own decoders (what buf.toString uses), so strings decode exactly as in the text path.
-    if (plain) return this.bufView.toString('latin1', from, pos);
+    // Buffer's own decoders (what buf.toString uses), so strings decode exactly as in the text path: its quotes
+    // are ASCII, so decoding the string alone gives what decoding the whole text gives for it.
+    if (!escaped) return this.bufView.toString(ascii ? 'latin1' : 'utf8', from, pos);
     let v: unknown;
     try {
       v = JSON.parse(this.bufView.toString('utf8', from - 1, pos + 1));

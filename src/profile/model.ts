@@ -1,23 +1,38 @@
 // Turns a parsed samply profile (Firefox Profiler "processed" format, versions 44..70) into a compact
-// model: one function table and one call-node table for all threads, and per thread the weight that
-// lands on each call node (all samples, and on-CPU samples only). The parsed JSON can be dropped
-// afterwards; summaries for any thread selection are then computed from typed arrays alone.
+// model: one function table and one call-node table for all threads; per thread its samples (time, call node,
+// weight, CPU delta: typed columns, kept for time ranges and operators) and the weight that lands on each call node
+// over the whole profile (all samples, and on-CPU samples only: the common summaries need no pass over samples);
+// and what Feldera's markers say (./markers.ts, ./operators.ts). The parsed JSON can be dropped afterwards.
 import { CallNodeTable, type FrozenCallNodes } from './callNodes';
+import { MarkerReader, type MarkerTables } from './markers';
+import { lowerBound, OperatorIndex } from './operators';
+import { stringTableOf, type StringTable } from './strings';
+import { DEFAULT_MAX_SPANS, memorySeries, timelineSpans } from './timeline';
 import {
   MAX_PROFILE_VERSION,
   MIN_PROFILE_VERSION,
   type CallerCallee,
+  type FelderaOverview,
   type FlameTree,
   type FunctionDetails,
   type FunctionInfo,
   type FunctionStat,
+  type OperatorDetails,
+  type OperatorQuery,
+  type OperatorTable,
   type ProfileError,
   type ProfileErrorKind,
   type ProfileMeta,
   type ProfileSummary,
+  type Selection,
   type SelectionSummary,
   type SummarizeOptions,
   type ThreadInfo,
+  type TimeRange,
+  type Timeline,
+  type TimelineLane,
+  type TimelineQuery,
+  type WorkerInfo,
 } from './types';
 
 export class ProfileFormatError extends Error {
@@ -40,21 +55,39 @@ type NumColumn = ArrayLike<number | null | undefined>;
 
 const HEX_NAME = /^0x[0-9a-f]+$/i;
 const HOST_RE = /\bhost\s+(\d+)\s+of\s+(\d+)\b/i;
+const WORKER_RE = /^dbsp-worker-(\d+)$/;
 
-/** Per thread: the call nodes its samples hit and their weight (all samples / on-CPU samples). */
+/** Per thread: the call nodes its samples hit over the whole profile, and their weight (all / on-CPU samples). */
 interface ThreadWeights {
   nodes: Int32Array;
   all: Float64Array;
   cpu: Float64Array;
-  /** Weight of samples with an empty (null) stack. */
-  emptyAll: number;
-  emptyCpu: number;
+}
+
+/**
+ * Per thread: its samples in time order. `node` is the call node (-1 for an empty stack); `weight` undefined means
+ * every weight is 1; `cpu` is threadCPUDelta (NaN where unknown, which counts as on-CPU), undefined when absent.
+ */
+interface ThreadSamples {
+  /** ms; an Int32Array when the profile's times are whole ms. */
+  time: Float64Array | Int32Array;
+  node: Int32Array;
+  weight: Int32Array | Float64Array | undefined;
+  cpu: Int32Array | Float64Array | undefined;
+}
+
+/** A selection checked against the profile: thread indexes sorted, the operator's id (-1: no such operator). */
+interface Filter {
+  threads: number[];
+  cpuOnly: boolean;
+  range?: TimeRange;
+  operator?: string;
+  op?: number;
 }
 
 interface Aggregate {
   key: string;
-  threads: number[];
-  cpuOnly: boolean;
+  filter: Filter;
   samples: number;
   weight: number;
   stackWeight: number;
@@ -66,17 +99,46 @@ interface Aggregate {
   total: Float64Array;
 }
 
+/** What buildProfileModel hands the model. */
+interface ModelParts {
+  meta: ProfileMeta;
+  threads: ThreadInfo[];
+  funcs: FunctionTable;
+  nodes: FrozenCallNodes;
+  weights: ThreadWeights[];
+  samples: ThreadSamples[];
+  markers: MarkerTables;
+  operators: OperatorIndex;
+  /** threadCPUDelta per ms (0: unknown unit). */
+  cpuDivisor: number;
+}
+
 export class ProfileModel {
+  readonly meta: ProfileMeta;
+  readonly threads: ThreadInfo[];
+  readonly feldera: FelderaOverview;
+  private readonly funcs: FunctionTable;
+  private readonly nodes: FrozenCallNodes;
+  private readonly weights: ThreadWeights[];
+  private readonly samples: ThreadSamples[];
+  private readonly markers: MarkerTables;
+  private readonly operators: OperatorIndex;
+  private readonly cpuDivisor: number;
   private last: Aggregate | undefined;
 
   /** @internal Built by buildProfileModel. */
-  constructor(
-    readonly meta: ProfileMeta,
-    readonly threads: ThreadInfo[],
-    private readonly funcs: FunctionTable,
-    private readonly nodes: FrozenCallNodes,
-    private readonly weights: ThreadWeights[],
-  ) {}
+  constructor(parts: ModelParts) {
+    this.meta = parts.meta;
+    this.threads = parts.threads;
+    this.funcs = parts.funcs;
+    this.nodes = parts.nodes;
+    this.weights = parts.weights;
+    this.samples = parts.samples;
+    this.markers = parts.markers;
+    this.operators = parts.operators;
+    this.cpuDivisor = parts.cpuDivisor;
+    this.feldera = this.overview();
+  }
 
   get functionCount(): number {
     return this.funcs.names.length;
@@ -112,9 +174,9 @@ export class ProfileModel {
     const stat = (f: number): FunctionStat => ({ ...this.functionInfo(f), self: agg.self[f], total: agg.total[f] });
     const flame = this.flameTree(agg, opts.flameMinFraction ?? 0.001, opts.maxFlameNodes ?? 20000);
     const flameFuncs = Array.from(new Set(flame.func)).sort((a, b) => a - b);
-    return {
-      threads: agg.threads,
-      cpuOnly: agg.cpuOnly,
+    const summary: SelectionSummary = {
+      threads: agg.filter.threads,
+      cpuOnly: agg.filter.cpuOnly,
       samples: agg.samples,
       weight: agg.weight,
       stackWeight: agg.stackWeight,
@@ -124,6 +186,9 @@ export class ProfileModel {
       flame,
       funcs: flameFuncs.map((f) => this.functionInfo(f)),
     };
+    if (agg.filter.range) summary.range = { ...agg.filter.range };
+    if (agg.filter.operator !== undefined) summary.operator = agg.filter.operator;
+    return summary;
   }
 
   /** Self and total weight of every function (indexed by function id) for a selection. */
@@ -173,24 +238,190 @@ export class ProfileModel {
     };
   }
 
-  private aggregate(opts: SummarizeOptions): Aggregate {
-    const cpuOnly = opts.cpuOnly === true;
-    const threads = normalizeThreads(opts.threads, this.threads.length);
-    const key = `${cpuOnly ? 1 : 0}:${threads.join(',')}`;
+  /**
+   * Every thread's samples, weight and CPU within the selection's range and operator (its `threads` and `cpuOnly` do
+   * not apply: each thread gets both the all-samples and the on-CPU figures). Without either, the threads as read.
+   */
+  threadStats(selection: Selection = {}): ThreadInfo[] {
+    const filter = this.filter({ ...selection, threads: undefined });
+    if (!filter.range && filter.op === undefined) return this.threads;
+    return this.threads.map((info, t) => {
+      const s = this.samples[t];
+      let samples = 0;
+      let weight = 0;
+      let cpuSamples = 0;
+      let cpuWeight = 0;
+      let cpuSum = 0;
+      this.forEachRun(t, filter, (lo, hi) => {
+        const { weight: wc, cpu } = s;
+        for (let i = lo; i < hi; i++) {
+          const w = wc ? wc[i] : 1;
+          samples++;
+          weight += w;
+          const c = cpu ? cpu[i] : NaN;
+          if (c !== 0) {
+            cpuSamples++;
+            cpuWeight += w;
+          }
+          if (c === c) cpuSum += c;
+        }
+      });
+      const out: ThreadInfo = { ...info, samples, weight, cpuSamples, cpuWeight };
+      if (info.cpuTimeMs !== undefined) out.cpuTimeMs = cpuSum / this.cpuDivisor;
+      return out;
+    });
+  }
+
+  /** The operator table for a selection's threads and range (see OperatorQuery). */
+  operatorTable(query: OperatorQuery = {}): OperatorTable {
+    const f = this.filter(query);
+    return this.operators.table(query, f.threads, f.range);
+  }
+
+  /** One operator's figures and its rows per worker, for a selection's threads and range. */
+  operatorDetails(nodeId: string, selection: Selection = {}): OperatorDetails | undefined {
+    const f = this.filter(selection);
+    return this.operators.details(nodeId, f.threads, f.range, (t) => this.threads[t]?.worker);
+  }
+
+  /** Sample lanes of the query's threads, the spans and the memory line over a window, bounded for drawing. */
+  timeline(query: TimelineQuery): Timeline {
+    const window = validRange(query.window) ?? this.meta.timeRange;
+    const buckets = Math.max(1, Math.min(10000, Math.floor(query.buckets) || 1));
+    const bucketMs = (window.end - window.start) / buckets;
+    const filter = this.filter({ threads: query.threads, cpuOnly: query.cpuOnly, range: window });
+    const lanes: TimelineLane[] = filter.threads.map((t) => {
+      const weight = new Array<number>(buckets).fill(0);
+      const { time, weight: wc, cpu } = this.samples[t];
+      this.forEachRun(t, filter, (lo, hi) => {
+        for (let i = lo; i < hi; i++) {
+          if (filter.cpuOnly && cpu && cpu[i] === 0) continue;
+          const b = Math.min(buckets - 1, Math.floor((time[i] - window.start) / bucketMs));
+          weight[b] += wc ? wc[i] : 1;
+        }
+      });
+      return { thread: t, weight, maxWeight: weight.reduce((a, b) => (b > a ? b : a), 0) };
+    });
+    const maxSpans = Math.max(1, Math.floor(query.maxSpans ?? DEFAULT_MAX_SPANS));
+    const spans = timelineSpans(this.markers.spans, window, bucketMs, maxSpans);
+    const timeline: Timeline = {
+      window: { ...window },
+      bucketMs,
+      lanes,
+      spans: spans.spans,
+      spanCount: spans.spanCount,
+      spansMerged: spans.merged,
+      mergeGapMs: spans.mergeGapMs,
+    };
+    if (this.markers.memory) timeline.memory = memorySeries(this.markers.memory, window, buckets);
+    return timeline;
+  }
+
+  private overview(): FelderaOverview {
+    const totals = new Map(this.operators.threadTotals().map((x) => [x.thread, x]));
+    const workers: WorkerInfo[] = [];
+    const otherThreads: number[] = [];
+    for (const t of this.threads) {
+      if (t.worker === undefined) {
+        otherThreads.push(t.index);
+        continue;
+      }
+      const w: WorkerInfo = {
+        thread: t.index,
+        worker: t.worker,
+        name: t.name,
+        operatorCpuUs: totals.get(t.index)?.cpuUs ?? 0,
+        evals: totals.get(t.index)?.evals ?? 0,
+      };
+      if (t.cpuTimeMs !== undefined) w.cpuTimeMs = t.cpuTimeMs;
+      workers.push(w);
+    }
+    workers.sort((a, b) => a.worker - b.worker || a.thread - b.thread);
+    const overview: FelderaOverview = {
+      hasOperators: this.operators.evalCount > 0,
+      workers,
+      otherThreads,
+      operatorCount: this.operators.count,
+      evals: this.operators.evalCount,
+      operatorCpuUs: this.operators.totalCpu(),
+      markers: this.markers.stats,
+    };
+    if (this.markers.memory) overview.memoryPeak = { ...this.markers.memory.peak };
+    return overview;
+  }
+
+  /** Checks a selection: thread indexes that exist, a range with finite ends, the operator's id. */
+  private filter(sel: Selection): Filter {
+    const f: Filter = { threads: normalizeThreads(sel.threads, this.threads.length), cpuOnly: sel.cpuOnly === true };
+    const range = validRange(sel.range);
+    if (range) f.range = range;
+    else if (sel.range) f.range = { start: 0, end: 0 }; // asked for, but empty or not numbers: nothing in it
+    if (typeof sel.operator === 'string') {
+      f.operator = sel.operator;
+      f.op = this.operators.operatorId(sel.operator) ?? -1;
+    }
+    return f;
+  }
+
+  /** Calls visit(lo, hi) for each run of thread t's samples that the filter's range and operator keep. */
+  private forEachRun(t: number, f: Filter, visit: (lo: number, hi: number) => void): void {
+    const time = this.samples[t].time;
+    const n = time.length;
+    const r = f.range;
+    if (f.op === undefined) {
+      if (!r) visit(0, n);
+      else if (r.end > r.start) {
+        const lo = lowerBound(time, 0, n, r.start);
+        visit(lo, lowerBound(time, lo, n, r.end));
+      }
+      return;
+    }
+    if (f.op < 0 || (r && !(r.end > r.start))) return;
+    // The operator's spans on this thread, in start order: the samples in each (none counted twice).
+    let done = 0;
+    this.operators.forEachSpan(f.op, t, r, (start, end) => {
+      const lo = Math.max(done, lowerBound(time, done, n, start));
+      const hi = lowerBound(time, lo, n, end);
+      if (hi > lo) visit(lo, hi);
+      if (hi > done) done = hi;
+    });
+  }
+
+  private aggregate(opts: Selection): Aggregate {
+    const filter = this.filter(opts);
+    const { threads, cpuOnly, range, op } = filter;
+    const key = `${cpuOnly ? 1 : 0}:${threads.join(',')}:${range ? `${range.start}-${range.end}` : ''}:${op ?? ''}`;
     if (this.last && this.last.key === key) return this.last;
 
     const { count, parent, func, recursive } = this.nodes;
     const nodeSelf = new Float64Array(count);
     let samples = 0;
     let weight = 0;
-    for (const t of threads) {
-      const info = this.threads[t];
-      const tw = this.weights[t];
-      samples += cpuOnly ? info.cpuSamples : info.samples;
-      weight += cpuOnly ? info.cpuWeight : info.weight;
-      const nodes = tw.nodes;
-      const w = cpuOnly ? tw.cpu : tw.all;
-      for (let k = 0; k < nodes.length; k++) nodeSelf[nodes[k]] += w[k];
+    if (!range && op === undefined) {
+      // The whole profile: per-thread sums made while reading.
+      for (const t of threads) {
+        const info = this.threads[t];
+        const tw = this.weights[t];
+        samples += cpuOnly ? info.cpuSamples : info.samples;
+        weight += cpuOnly ? info.cpuWeight : info.weight;
+        const nodes = tw.nodes;
+        const w = cpuOnly ? tw.cpu : tw.all;
+        for (let k = 0; k < nodes.length; k++) nodeSelf[nodes[k]] += w[k];
+      }
+    } else {
+      for (const t of threads) {
+        const { node, weight: wc, cpu } = this.samples[t];
+        this.forEachRun(t, filter, (lo, hi) => {
+          for (let i = lo; i < hi; i++) {
+            if (cpuOnly && cpu && cpu[i] === 0) continue;
+            const w = wc ? wc[i] : 1;
+            samples++;
+            weight += w;
+            const nd = node[i];
+            if (nd >= 0) nodeSelf[nd] += w;
+          }
+        });
+      }
     }
     const cum = nodeSelf.slice();
     for (let i = count - 1; i > 0; i--) {
@@ -209,18 +440,7 @@ export class ProfileModel {
       if (recursive[i] === 0) total[f] += c;
       if (parent[i] < 0) stackWeight += c;
     }
-    const agg: Aggregate = {
-      key,
-      threads,
-      cpuOnly,
-      samples,
-      weight,
-      stackWeight,
-      nodeSelf,
-      cum,
-      self,
-      total,
-    };
+    const agg: Aggregate = { key, filter, samples, weight, stackWeight, nodeSelf, cum, self, total };
     this.last = agg;
     return agg;
   }
@@ -248,7 +468,6 @@ export class ProfileModel {
       droppedAny = true;
     }
     // Children lists for the kept nodes (a node is kept only if its parent is).
-    const keep = new Uint8Array(count);
     const firstChild = new Int32Array(count).fill(-1);
     const nextSibling = new Int32Array(count).fill(-1);
     const roots: number[] = [];
@@ -263,7 +482,6 @@ export class ProfileModel {
       } else {
         roots.push(i);
       }
-      keep[i] = 1;
     }
     const names = this.funcs.display;
     const order = (a: number, b: number): number => cum[b] - cum[a] || compareStrings(names[func[a]], names[func[b]]);
@@ -296,7 +514,10 @@ export class ProfileModel {
   }
 }
 
-/** Validates a parsed profile and builds its model, or says what is wrong with it. */
+/**
+ * Validates a parsed profile and builds its model, or says what is wrong with it. Typed-array sample columns of
+ * `json` (as jsonBytes.ts makes them) become the model's own and are changed: do not use `json` afterwards.
+ */
 export function buildProfileModel(
   json: unknown,
 ): { ok: true; model: ProfileModel } | { ok: false; error: ProfileError } {
@@ -414,192 +635,404 @@ function addFunc(t: FunctionTable, name: string, lib: string | undefined, file: 
 
 /** The tables one thread's stacks resolve through: shared (v60+) or the thread's own. */
 interface ThreadTables {
-  strings: Column;
+  strings: StringTable;
   stackTable: Json;
   frameTable: Json;
   funcTable: Json;
   resourceTable: Json | undefined;
 }
 
+/** The parts of the profile's root that the steps below need. */
+interface Root {
+  version: number;
+  meta: Json;
+  shared: Json;
+  libs: unknown[];
+  threads: unknown[];
+  counters: unknown;
+  sources: Json | undefined;
+  interval: number;
+  /** threadCPUDelta units per ms; 0 when the unit is unknown. */
+  cpuDivisor: number;
+}
+
+/** One thread read: what the model keeps of it, and what the profile's meta needs. */
+interface ThreadRead {
+  info: ThreadInfo;
+  samples: ThreadSamples;
+  weights: ThreadWeights;
+  /** Time of the first and last sample (NaN when it has none). */
+  first: number;
+  last: number;
+  weightType?: string;
+  hasCpuDelta: boolean;
+}
+
+/**
+ * The build, as steps: the root, then each thread (its stacks resolved to call nodes, its samples, its markers),
+ * then the counters and the operator index, then the meta. Yields between threads and steps, so that the async
+ * form can give the event loop a turn.
+ */
 function* buildSteps(json: unknown): Generator<void, ProfileModel> {
-  const version = checkProfileVersion(json);
-  const root = json as Json;
-  const metaJson = root.meta as Json;
-  const shared = isObj(root.shared) ? root.shared : {};
-  const libs = Array.isArray(root.libs) ? root.libs : [];
-  const threadsJson = root.threads;
-  if (!Array.isArray(threadsJson)) fail('The profile has no "threads" list.');
-  const sources = isObj(shared.sources) ? shared.sources : undefined;
-  const cpuUnit = isObj(metaJson.sampleUnits) ? metaJson.sampleUnits.threadCPUDelta : undefined;
-  const cpuDivisor = cpuUnit === 'µs' ? 1000 : cpuUnit === 'ns' ? 1e6 : cpuUnit === 'ms' ? 1 : 0;
-
-  const funcs: FunctionTable = { names: [], display: [], libs: [], files: [], byKey: new Map() };
-  const callNodes = new CallNodeTable(countStacks(shared, threadsJson));
-  // Shared tables are the same objects for every thread: resolve them once.
-  const funcMaps = new Map<object, { global: Int32Array; noLib: Uint8Array }>();
-  const frameMaps = new Map<object, Int32Array>();
-  const stackMaps = new Map<object, Int32Array>();
-
-  const threads: ThreadInfo[] = [];
-  const weights: ThreadWeights[] = [];
-  let firstTime = Infinity;
-  let lastTime = -Infinity;
-  let weightType = '';
-  let hasCpuDelta = false;
-  // Scratch space for one thread's per-node sums, reused across threads.
-  let stamp = new Int32Array(0);
-  let accAll = new Float64Array(0);
-  let accCpu = new Float64Array(0);
-  let touched = new Int32Array(0);
-
-  for (let ti = 0; ti < threadsJson.length; ti++) {
-    const t = threadsJson[ti] as unknown;
+  const root = readRoot(json);
+  const resolver = new StackResolver(root);
+  const scratch = new NodeScratch();
+  const markers = new MarkerReader(root.meta.categories, countMarkers(root.threads));
+  const reads: ThreadRead[] = [];
+  for (let ti = 0; ti < root.threads.length; ti++) {
+    const t = root.threads[ti] as unknown;
     if (!isObj(t)) fail(`Thread ${ti} is not an object.`);
-    const name = typeof t.name === 'string' ? t.name : `Thread ${ti}`;
-    const where = `thread ${ti} ("${name}")`;
-    const samples = t.samples;
-    if (!isObj(samples)) fail(`In ${where}, "samples" is missing.`);
-    const stackCol = column(samples, 'stack', `${where} samples`) as NumColumn;
-    const n = tableLength(samples, stackCol, `${where} samples`);
-    const weightCol = optColumn(samples, 'weight') as NumColumn | undefined;
-    const cpuCol = optColumn(samples, 'threadCPUDelta') as NumColumn | undefined;
-    const timeCol = optColumn(samples, 'time') as NumColumn | undefined;
-    const deltaCol = timeCol ? undefined : (optColumn(samples, 'timeDeltas') as NumColumn | undefined);
-    if (typeof samples.weightType === 'string' && !weightType) weightType = samples.weightType;
-    if (cpuCol) hasCpuDelta = true;
-
-    let stackMap: Int32Array = new Int32Array(0);
-    if (n > 0) {
-      const tables = threadTables(shared, t, where);
-      let fm = funcMaps.get(tables.funcTable);
-      if (!fm) {
-        fm = mapFuncs(tables, sources, libs, funcs, where);
-        funcMaps.set(tables.funcTable, fm);
-      }
-      let frameMap = frameMaps.get(tables.frameTable);
-      if (!frameMap) {
-        frameMap = mapFrames(tables, fm, libs, funcs, where);
-        frameMaps.set(tables.frameTable, frameMap);
-      }
-      const cached = stackMaps.get(tables.stackTable);
-      if (cached) {
-        stackMap = cached;
-      } else {
-        stackMap = mapStacks(tables.stackTable, frameMap, callNodes, where);
-        stackMaps.set(tables.stackTable, stackMap);
-      }
-    }
-
-    const nodeCount = callNodes.count;
-    if (stamp.length < nodeCount) {
-      const size = Math.max(nodeCount, stamp.length * 2);
-      stamp = new Int32Array(size);
-      accAll = new Float64Array(size);
-      accCpu = new Float64Array(size);
-      touched = new Int32Array(size);
-    }
-    const tick = ti + 1;
-    let touchedCount = 0;
-    let weight = 0;
-    let cpuWeight = 0;
-    let cpuSamples = 0;
-    let cpuSum = 0;
-    let emptyAll = 0;
-    let emptyCpu = 0;
-    let time = 0;
-    const stackCount = stackMap.length;
-    for (let i = 0; i < n; i++) {
-      const wv = weightCol ? weightCol[i] : 1;
-      // Typed columns (see jsonBytes.ts) hold NaN where the JSON had null.
-      const w = typeof wv === 'number' && wv === wv ? wv : 1;
-      const c = cpuCol ? cpuCol[i] : null;
-      // A null delta (often the first sample) is unknown: keep the sample in CPU-only mode.
-      const onCpu = c !== 0;
-      weight += w;
-      if (onCpu) {
-        cpuWeight += w;
-        cpuSamples++;
-      }
-      if (typeof c === 'number' && c === c) cpuSum += c;
-      if (deltaCol) {
-        const d = deltaCol[i];
-        if (typeof d === 'number' && d === d) time += d;
-        if (i === 0 && time < firstTime) firstTime = time;
-      }
-      const s = stackCol[i];
-      if (s === null || s === undefined || (s as number) < 0 || s !== s) {
-        emptyAll += w;
-        if (onCpu) emptyCpu += w;
-        continue;
-      }
-      if (!(s < stackCount)) fail(`In ${where}, sample ${i} refers to stack ${shown(s)}, which does not exist.`);
-      const cn = stackMap[s];
-      if (stamp[cn] !== tick) {
-        stamp[cn] = tick;
-        touched[touchedCount++] = cn;
-        accAll[cn] = 0;
-        accCpu[cn] = 0;
-      }
-      accAll[cn] += w;
-      if (onCpu) accCpu[cn] += w;
-    }
-    if (n > 0) {
-      if (timeCol) {
-        const a = timeCol[0];
-        const b = timeCol[n - 1];
-        if (typeof a === 'number' && a < firstTime) firstTime = a;
-        if (typeof b === 'number' && b > lastTime) lastTime = b;
-      } else if (deltaCol && time > lastTime) {
-        lastTime = time;
-      }
-    }
-    const nodes = touched.slice(0, touchedCount).sort();
-    const all = new Float64Array(touchedCount);
-    const cpu = new Float64Array(touchedCount);
-    for (let k = 0; k < touchedCount; k++) {
-      all[k] = accAll[nodes[k]];
-      cpu[k] = accCpu[nodes[k]];
-    }
-    weights.push({ nodes, all, cpu, emptyAll, emptyCpu });
-    const info: ThreadInfo = {
-      index: ti,
-      name,
-      tid: t.tid === undefined || t.tid === null ? '' : String(t.tid),
-      pid: t.pid === undefined || t.pid === null ? '' : String(t.pid),
-      processName: typeof t.processName === 'string' ? t.processName : '',
-      isMainThread: t.isMainThread === true,
-      samples: n,
-      weight,
-      cpuSamples,
-      cpuWeight,
-    };
-    if (cpuCol && cpuDivisor > 0) info.cpuTimeMs = cpuSum / cpuDivisor;
-    threads.push(info);
+    reads.push(readThread(t, ti, root, resolver, scratch));
+    markers.readThread(ti, t.markers, threadStrings(root.shared, t));
     yield;
   }
+  const tables = markers.finish(markers.readCounters(root.counters));
+  yield;
+  const operators = yield* OperatorIndex.build(tables.evals, tables.nodeIds, tables.names, reads.length);
+  return new ProfileModel({
+    meta: buildMeta(root, reads, tables),
+    threads: reads.map((r) => r.info),
+    funcs: resolver.funcs,
+    nodes: resolver.callNodes.freeze(resolver.funcs.names.length),
+    weights: reads.map((r) => r.weights),
+    samples: reads.map((r) => r.samples),
+    markers: tables,
+    operators,
+    cpuDivisor: root.cpuDivisor,
+  });
+}
 
-  const oscpu = typeof metaJson.oscpu === 'string' ? metaJson.oscpu : '';
+function readRoot(json: unknown): Root {
+  const version = checkProfileVersion(json);
+  const root = json as Json;
+  const meta = root.meta as Json;
+  const shared = isObj(root.shared) ? root.shared : {};
+  const threads = root.threads;
+  if (!Array.isArray(threads)) fail('The profile has no "threads" list.');
+  const cpuUnit = isObj(meta.sampleUnits) ? meta.sampleUnits.threadCPUDelta : undefined;
+  return {
+    version,
+    meta,
+    shared,
+    libs: Array.isArray(root.libs) ? root.libs : [],
+    threads,
+    counters: root.counters,
+    sources: isObj(shared.sources) ? shared.sources : undefined,
+    interval: typeof meta.interval === 'number' && meta.interval > 0 ? meta.interval : 1,
+    cpuDivisor: cpuUnit === 'µs' ? 1000 : cpuUnit === 'ns' ? 1e6 : cpuUnit === 'ms' ? 1 : 0,
+  };
+}
+
+/** Resolves each thread's stacks to call nodes; shared tables (v60+) are the same objects for every thread, once. */
+class StackResolver {
+  readonly funcs: FunctionTable = { names: [], display: [], libs: [], files: [], byKey: new Map() };
+  readonly callNodes: CallNodeTable;
+  private readonly funcMaps = new Map<object, { global: Int32Array; noLib: Uint8Array }>();
+  private readonly frameMaps = new Map<object, Int32Array>();
+  private readonly stackMaps = new Map<object, Int32Array>();
+
+  constructor(private readonly root: Root) {
+    this.callNodes = new CallNodeTable(countStacks(root.shared, root.threads));
+  }
+
+  /** Stack index → call node, for the thread's stack table. */
+  stackMap(t: Json, where: string): Int32Array {
+    const tables = threadTables(this.root.shared, t, where);
+    let fm = this.funcMaps.get(tables.funcTable);
+    if (!fm) {
+      fm = mapFuncs(tables, this.root.sources, this.root.libs, this.funcs, where);
+      this.funcMaps.set(tables.funcTable, fm);
+    }
+    let frameMap = this.frameMaps.get(tables.frameTable);
+    if (!frameMap) {
+      frameMap = mapFrames(tables, fm, this.root.libs, this.funcs, where);
+      this.frameMaps.set(tables.frameTable, frameMap);
+    }
+    let stackMap = this.stackMaps.get(tables.stackTable);
+    if (!stackMap) {
+      stackMap = mapStacks(tables.stackTable, frameMap, this.callNodes, where);
+      this.stackMaps.set(tables.stackTable, stackMap);
+    }
+    return stackMap;
+  }
+}
+
+/** Scratch space for one thread's per-call-node sums, reused across threads. */
+class NodeScratch {
+  stamp = new Int32Array(0);
+  all = new Float64Array(0);
+  cpu = new Float64Array(0);
+  touched = new Int32Array(0);
+
+  fit(nodeCount: number): void {
+    if (this.stamp.length >= nodeCount) return;
+    const size = Math.max(nodeCount, this.stamp.length * 2);
+    this.stamp = new Int32Array(size);
+    this.all = new Float64Array(size);
+    this.cpu = new Float64Array(size);
+    this.touched = new Int32Array(size);
+  }
+}
+
+/** A thread's samples: checked, resolved to call nodes, summed per call node, and kept in time order. */
+function readThread(t: Json, ti: number, root: Root, resolver: StackResolver, scratch: NodeScratch): ThreadRead {
+  const name = typeof t.name === 'string' ? t.name : `Thread ${ti}`;
+  const where = `thread ${ti} ("${name}")`;
+  const samplesJson = t.samples;
+  if (!isObj(samplesJson)) fail(`In ${where}, "samples" is missing.`);
+  const stackCol = column(samplesJson, 'stack', `${where} samples`) as NumColumn;
+  const n = tableLength(samplesJson, stackCol, `${where} samples`);
+  const stackMap = n > 0 ? resolver.stackMap(t, where) : new Int32Array(0);
+  const cpuCol = optColumn(samplesJson, 'threadCPUDelta');
+  const times = sampleTimes(samplesJson, n, root.interval);
+  const samples: ThreadSamples = {
+    time: times.time,
+    // The parsed columns become the model's where they are typed arrays already (no copy).
+    node: stackCol instanceof Int32Array ? stackCol.subarray(0, n) : new Int32Array(n),
+    weight: ownColumn(optColumn(samplesJson, 'weight'), n, 1),
+    cpu: cpuCol ? ownColumn(cpuCol, n, NaN) : undefined,
+  };
+  const { node, cpu } = samples;
+
+  // An Int32Array stack column (the usual) is resolved while summing; any other first, on its own.
+  const inline = stackCol instanceof Int32Array;
+  if (!inline) resolveNodes(stackCol, n, stackMap, node, where);
+  scratch.fit(resolver.callNodes.count);
+  const sums = sumThread(samples, scratch, ti + 1, inline ? stackMap : undefined, where);
+  const { weight, cpuWeight, cpuSamples, cpuSum, unitWeights } = sums;
+  if (unitWeights) samples.weight = undefined;
+  if (!times.sorted) sortByTime(samples);
+
+  const nodes = scratch.touched.slice(0, sums.touched).sort();
+  const weights: ThreadWeights = {
+    nodes,
+    all: Float64Array.from(nodes, (cn) => scratch.all[cn]),
+    cpu: Float64Array.from(nodes, (cn) => scratch.cpu[cn]),
+  };
+  const info: ThreadInfo = {
+    index: ti,
+    name,
+    tid: t.tid === undefined || t.tid === null ? '' : String(t.tid),
+    pid: t.pid === undefined || t.pid === null ? '' : String(t.pid),
+    processName: typeof t.processName === 'string' ? t.processName : '',
+    isMainThread: t.isMainThread === true,
+    samples: n,
+    weight,
+    cpuSamples,
+    cpuWeight,
+  };
+  if (cpu && root.cpuDivisor > 0) info.cpuTimeMs = cpuSum / root.cpuDivisor;
+  const worker = WORKER_RE.exec(name);
+  if (worker) info.worker = Number(worker[1]);
+  const hasTime = optColumn(samplesJson, 'time') !== undefined || optColumn(samplesJson, 'timeDeltas') !== undefined;
+  return {
+    info,
+    samples,
+    weights,
+    first: n > 0 && hasTime ? samples.time[0] : NaN,
+    last: n > 0 && hasTime ? samples.time[n - 1] : NaN,
+    weightType: typeof samplesJson.weightType === 'string' ? samplesJson.weightType : undefined,
+    hasCpuDelta: cpuCol !== undefined,
+  };
+}
+
+/**
+ * Each sample's call node (-1 for an empty stack), into `node`, for a stack column that is not an Int32Array (typed
+ * columns hold NaN where the JSON had null; JSON.parse's arrays hold null).
+ */
+function resolveNodes(stackCol: NumColumn, n: number, stackMap: Int32Array, node: Int32Array, where: string): void {
+  const count = stackMap.length;
+  for (let i = 0; i < n; i++) {
+    const s = stackCol[i];
+    if (s === null || s === undefined || s < 0 || s !== s) node[i] = -1;
+    else if (s < count) node[i] = stackMap[s];
+    else fail(`In ${where}, sample ${i} refers to stack ${shown(s)}, which does not exist.`);
+  }
+}
+
+/**
+ * A thread's totals, and its weight per call node (all samples, on-CPU ones) into the scratch space: `touched` lists
+ * the nodes, `stamp` marks them with this thread's `tick`. With `stackMap`, `node` still holds stack indexes (the
+ * parsed Int32Array column, which has no null): each becomes its call node on the way.
+ */
+function sumThread(
+  samples: ThreadSamples,
+  scratch: NodeScratch,
+  tick: number,
+  stackMap: Int32Array | undefined,
+  where: string,
+): { weight: number; cpuWeight: number; cpuSamples: number; cpuSum: number; unitWeights: boolean; touched: number } {
+  const { node, weight: weightCol, cpu } = samples;
+  const { stamp, all, cpu: accCpu, touched } = scratch;
+  const n = node.length;
+  const stackCount = stackMap ? stackMap.length : 0;
+  let touchedCount = 0;
+  let weight = 0;
+  let cpuWeight = 0;
+  let cpuSamples = 0;
+  let cpuSum = 0;
+  let unitWeights = true;
+  for (let i = 0; i < n; i++) {
+    const w = weightCol ? weightCol[i] : 1;
+    if (w !== 1) unitWeights = false;
+    // An unknown delta (NaN: often the first sample's) keeps the sample in CPU-only mode.
+    const c = cpu ? cpu[i] : NaN;
+    const onCpu = c !== 0;
+    weight += w;
+    if (onCpu) {
+      cpuWeight += w;
+      cpuSamples++;
+    }
+    if (c === c) cpuSum += c;
+    let cn = node[i];
+    if (cn < 0) {
+      node[i] = -1;
+      continue;
+    }
+    if (stackMap) {
+      if (cn >= stackCount) fail(`In ${where}, sample ${i} refers to stack ${cn}, which does not exist.`);
+      cn = stackMap[cn];
+      node[i] = cn;
+    }
+    if (stamp[cn] !== tick) {
+      stamp[cn] = tick;
+      touched[touchedCount++] = cn;
+      all[cn] = 0;
+      accCpu[cn] = 0;
+    }
+    all[cn] += w;
+    if (onCpu) accCpu[cn] += w;
+  }
+  return { weight, cpuWeight, cpuSamples, cpuSum, unitWeights, touched: touchedCount };
+}
+
+/**
+ * Sample times in ms: the `time` column (v44–49), or the running sum of `timeDeltas` (v50+), summed in place when it
+ * is a Float64Array already (or an Int32Array, whole ms, while the sums fit). A missing time repeats the one before;
+ * without either column, sample i is at i × interval. `sorted`: no time is before the one before it.
+ */
+function sampleTimes(samples: Json, n: number, interval: number): { time: Float64Array | Int32Array; sorted: boolean } {
+  const timeCol = optColumn(samples, 'time') as NumColumn | undefined;
+  const deltaCol = timeCol ? undefined : (optColumn(samples, 'timeDeltas') as NumColumn | undefined);
+  const src = timeCol ?? deltaCol;
+  if (!src) return { time: Float64Array.from({ length: n }, (_, i) => i * interval), sorted: true };
+  let sorted = true;
+  if (src instanceof Int32Array && (timeCol || intSumFits(src, n))) {
+    const out = src.subarray(0, n);
+    for (let i = 1; i < n; i++) {
+      if (deltaCol) {
+        if (out[i] < 0) sorted = false;
+        out[i] += out[i - 1];
+      } else if (out[i] < out[i - 1]) sorted = false;
+    }
+    return { time: out, sorted };
+  }
+  const out = src instanceof Float64Array ? src.subarray(0, n) : new Float64Array(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    const x = typeof v === 'number' && v === v ? v : undefined;
+    if (deltaCol) t += x ?? 0;
+    else if (x !== undefined) t = x;
+    if (i > 0 && t < out[i - 1]) sorted = false;
+    out[i] = t;
+  }
+  return { time: out, sorted };
+}
+
+/** Whether the running sum of the first n values stays an int32. */
+function intSumFits(a: Int32Array, n: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += a[i];
+    if (sum > 0x7fffffff || sum < -0x80000000) return false;
+  }
+  return true;
+}
+
+/**
+ * A numeric sample column as a typed array of length n: the parsed typed array itself when it is one (NaN, the
+ * parser's null, replaced by `missing` in place), else a copy with null → `missing`. Undefined when absent.
+ */
+function ownColumn(c: Column | undefined, n: number, missing: number): Int32Array | Float64Array | undefined {
+  if (!c) return undefined;
+  if (c instanceof Int32Array) return c.subarray(0, n);
+  const out = c instanceof Float64Array ? c.subarray(0, n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = c[i];
+    out[i] = typeof v === 'number' && v === v ? v : missing;
+  }
+  return out;
+}
+
+/** Puts a thread's samples in time order (stable): ranges find samples by binary search. */
+function sortByTime(s: ThreadSamples): void {
+  const { time } = s;
+  const order = Array.from({ length: time.length }, (_, i) => i).sort((a, b) => time[a] - time[b] || a - b);
+  const permute = <T extends Int32Array | Float64Array>(a: T): T => {
+    const copy = a.slice();
+    for (let i = 0; i < order.length; i++) a[i] = copy[order[i]];
+    return a;
+  };
+  permute(s.time);
+  permute(s.node);
+  if (s.weight) permute(s.weight);
+  if (s.cpu) permute(s.cpu);
+}
+
+function buildMeta(root: Root, reads: ThreadRead[], markers: MarkerTables): ProfileMeta {
+  let first = Infinity;
+  let last = -Infinity;
+  let weightType = '';
+  let hasCpuDelta = false;
+  for (const r of reads) {
+    if (r.first < first) first = r.first;
+    if (r.last > last) last = r.last;
+    if (!weightType && r.weightType) weightType = r.weightType;
+    if (r.hasCpuDelta) hasCpuDelta = true;
+  }
+  const m = root.meta;
+  const oscpu = typeof m.oscpu === 'string' ? m.oscpu : '';
   const hostMatch = HOST_RE.exec(oscpu);
-  const start = metaJson.profilingStartTime;
-  const end = metaJson.profilingEndTime;
+  const start = m.profilingStartTime;
+  const end = m.profilingEndTime;
+  const from = Math.min(first, markers.minTime);
+  const to = Math.max(last, markers.maxTime);
   const meta: ProfileMeta = {
-    product: typeof metaJson.product === 'string' ? metaJson.product : '',
+    product: typeof m.product === 'string' ? m.product : '',
     oscpu,
     durationMs:
       typeof start === 'number' && typeof end === 'number' && end >= start
         ? end - start
-        : lastTime > firstTime
-          ? lastTime - firstTime
+        : last > first
+          ? last - first
           : 0,
-    startTime: typeof metaJson.startTime === 'number' ? metaJson.startTime : 0,
-    interval: typeof metaJson.interval === 'number' && metaJson.interval > 0 ? metaJson.interval : 1,
-    version,
-    symbolicated: metaJson.symbolicated === true,
+    startTime: typeof m.startTime === 'number' ? m.startTime : 0,
+    interval: root.interval,
+    version: root.version,
+    symbolicated: m.symbolicated === true,
     weightType: weightType || 'samples',
     hasCpuDelta,
+    // One interval past the last sample (what that sample stands for), so a range over all of it holds every sample.
+    timeRange:
+      Number.isFinite(from) && Number.isFinite(to) ? { start: from, end: to + root.interval } : { start: 0, end: 0 },
   };
   if (hostMatch) meta.host = { index: Number(hostMatch[1]), count: Number(hostMatch[2]) };
-  return new ProfileModel(meta, threads, funcs, callNodes.freeze(funcs.names.length), weights);
+  return meta;
+}
+
+/** How many markers all threads hold (an upper bound of the eval spans, to size their columns once). */
+function countMarkers(threads: unknown[]): number {
+  let n = 0;
+  for (const t of threads) {
+    if (isObj(t) && isObj(t.markers) && typeof t.markers.length === 'number') n += t.markers.length;
+  }
+  return n;
+}
+
+/** The string table a thread's indexes point into: shared (v56+) or its own. */
+function threadStrings(shared: Json, t: Json): StringTable | undefined {
+  return stringTableOf(shared.stringArray) ?? stringTableOf(t.stringArray);
 }
 
 /** An upper bound of the call-node count: all stacks of all stack tables. */
@@ -618,11 +1051,10 @@ function threadTables(shared: Json, t: Json, where: string): ThreadTables {
     const own = t[name];
     return isObj(own) ? own : undefined;
   };
-  const strings = Array.isArray(shared.stringArray)
-    ? shared.stringArray
-    : Array.isArray(t.stringArray)
-      ? t.stringArray
-      : fail(`In ${where}, there is no stringArray (neither shared nor the thread's own).`);
+  const strings =
+    stringTableOf(shared.stringArray) ??
+    stringTableOf(t.stringArray) ??
+    fail(`In ${where}, there is no stringArray (neither shared nor the thread's own).`);
   const need = (name: string): Json => pick(name) ?? fail(`In ${where}, the ${name} is missing.`);
   return {
     strings,
@@ -651,11 +1083,7 @@ function mapFuncs(
   const resNameCol = resourceTable ? (optColumn(resourceTable, 'name') as NumColumn | undefined) : undefined;
   const resLibCol = resourceTable ? (optColumn(resourceTable, 'lib') as NumColumn | undefined) : undefined;
   const resLength = resourceTable ? tableLength(resourceTable, resNameCol ?? resLibCol ?? [], '') : 0;
-  const str = (i: unknown): string | undefined => {
-    if (typeof i !== 'number') return undefined;
-    const s = strings[i];
-    return typeof s === 'string' ? s : undefined;
-  };
+  const str = (i: unknown): string | undefined => (typeof i === 'number' ? strings.get(i) : undefined);
   const resourceLibName: (string | undefined)[] = [];
   for (let r = 0; r < resLength; r++) {
     let lib = resNameCol ? str(resNameCol[r]) : undefined;
@@ -792,6 +1220,14 @@ function toProfileError(e: unknown): ProfileError {
   if (e instanceof ProfileFormatError) return e.toProfileError();
   const detail = e instanceof Error ? e.message : String(e);
   return { kind: 'invalid', message: `The profile could not be read: ${detail}` };
+}
+
+/** The range if it is one: finite ends, start < end. */
+function validRange(r: TimeRange | undefined): TimeRange | undefined {
+  if (!r || typeof r.start !== 'number' || typeof r.end !== 'number') return undefined;
+  return Number.isFinite(r.start) && Number.isFinite(r.end) && r.end > r.start
+    ? { start: r.start, end: r.end }
+    : undefined;
 }
 
 function normalizeThreads(threads: number[] | undefined, count: number): number[] {

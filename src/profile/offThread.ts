@@ -4,23 +4,39 @@
 import { Worker } from 'worker_threads';
 import type { ReadPhase } from './reader';
 import type {
+  FelderaOverview,
   FunctionDetails,
+  OperatorDetails,
+  OperatorQuery,
+  OperatorTable,
   ProfileError,
   ProfileMeta,
+  Selection,
   SelectionSummary,
   SummarizeOptions,
   ThreadInfo,
+  Timeline,
+  TimelineQuery,
 } from './types';
-import type { Query, QueryBody, WorkerInput, WorkerMessage } from './workerProtocol';
+import type { Answers, Query, QueryBody, WorkerInput, WorkerMessage } from './workerProtocol';
 
-/** A profile held by a worker: its overview at once, summaries on request. Dispose to free the worker's memory. */
+/**
+ * A profile held by a worker: its overview at once, summaries on request (each method is the ProfileModel method of
+ * the same name, computed in the worker). Dispose to free the worker's memory.
+ */
 export interface ProfileHandle {
   readonly meta: ProfileMeta;
   readonly threads: ThreadInfo[];
+  readonly feldera: FelderaOverview;
   readonly functionCount: number;
   readonly callNodeCount: number;
   summarizeSelection(opts: SummarizeOptions): Promise<SelectionSummary>;
   functionDetails(func: number, opts: SummarizeOptions): Promise<FunctionDetails | undefined>;
+  /** Every thread's figures within the selection's range and operator (its `threads` do not apply). */
+  threadStats(selection: Selection): Promise<ThreadInfo[]>;
+  operators(query: OperatorQuery): Promise<OperatorTable>;
+  operatorDetails(nodeId: string, selection: Selection): Promise<OperatorDetails | undefined>;
+  timeline(query: TimelineQuery): Promise<Timeline>;
   dispose(): void;
 }
 
@@ -68,10 +84,10 @@ export function openProfileOffThread(
     const onAbort = () => finish({ ok: false, error: CANCELLED });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const ask = <T>(q: QueryBody): Promise<T> => {
+    const ask = <M extends QueryBody['method']>(q: QueryBody & { method: M }): Promise<Answers[M]> => {
       if (gone) return Promise.reject(gone);
       const id = nextId++;
-      return new Promise<T>((res, rej) => {
+      return new Promise<Answers[M]>((res, rej) => {
         pending.set(id, { resolve: res as (v: unknown) => void, reject: rej });
         worker.postMessage({ ...q, id } satisfies Query);
       });
@@ -106,11 +122,17 @@ export function openProfileOffThread(
             profile: {
               meta: m.meta,
               threads: m.threads,
+              feldera: m.feldera,
               functionCount: m.functionCount,
               callNodeCount: m.callNodeCount,
-              summarizeSelection: (o) => ask<SelectionSummary>({ method: 'summarizeSelection', opts: o }),
-              functionDetails: async (func, o) =>
-                (await ask<FunctionDetails | null>({ method: 'functionDetails', func, opts: o })) ?? undefined,
+              summarizeSelection: (opts) => ask({ method: 'summarizeSelection', opts }),
+              functionDetails: async (func, opts) =>
+                (await ask({ method: 'functionDetails', func, opts })) ?? undefined,
+              threadStats: (selection) => ask({ method: 'threadStats', selection }),
+              operators: (query) => ask({ method: 'operators', query }),
+              operatorDetails: async (nodeId, selection) =>
+                (await ask({ method: 'operatorDetails', nodeId, selection })) ?? undefined,
+              timeline: (query) => ask({ method: 'timeline', query }),
               dispose: () => {
                 stop(new Error('The profile was closed.'));
                 void worker.terminate();

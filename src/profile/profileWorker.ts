@@ -4,16 +4,32 @@
 import { parentPort, workerData } from 'worker_threads';
 import type { ProfileModel } from './model';
 import { readProfileModel, readProfileModelFromBytes, type ReadOptions } from './reader';
-import type { Query, WorkerInput, WorkerMessage } from './workerProtocol';
+import type { Answers, Query, WorkerInput, WorkerMessage } from './workerProtocol';
 
 function send(m: WorkerMessage): void {
   parentPort?.postMessage(m);
 }
 
+function compute(model: ProfileModel, q: Query): Answers[keyof Answers] {
+  switch (q.method) {
+    case 'summarizeSelection':
+      return model.summarizeSelection(q.opts);
+    case 'functionDetails':
+      return model.functionDetails(q.func, q.opts) ?? null;
+    case 'threadStats':
+      return model.threadStats(q.selection);
+    case 'operators':
+      return model.operatorTable(q.query);
+    case 'operatorDetails':
+      return model.operatorDetails(q.nodeId, q.selection) ?? null;
+    case 'timeline':
+      return model.timeline(q.query);
+  }
+}
+
 function answer(model: ProfileModel, q: Query): WorkerMessage {
   try {
-    if (q.method === 'summarizeSelection') return { type: 'answer', id: q.id, value: model.summarizeSelection(q.opts) };
-    return { type: 'answer', id: q.id, value: model.functionDetails(q.func, q.opts) ?? null };
+    return { type: 'answer', id: q.id, value: compute(model, q) };
   } catch (e) {
     return { type: 'answer', id: q.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
@@ -38,6 +54,7 @@ async function main(): Promise<void> {
     type: 'ready',
     meta: model.meta,
     threads: model.threads,
+    feldera: model.feldera,
     functionCount: model.functionCount,
     callNodeCount: model.callNodeCount,
   });

@@ -2,20 +2,43 @@
 // questions about it (./offThread.ts). Plain data only: everything crosses by structured clone.
 import type { ReadPhase } from './reader';
 import type {
+  FelderaOverview,
   FunctionDetails,
+  OperatorDetails,
+  OperatorQuery,
+  OperatorTable,
   ProfileError,
   ProfileMeta,
+  Selection,
   SelectionSummary,
   SummarizeOptions,
   ThreadInfo,
+  Timeline,
+  TimelineQuery,
 } from './types';
 
 /** What the worker is given when it starts (workerData). */
 export type WorkerInput = { path: string; maxTextBytes?: number } | { bytes: Uint8Array; maxTextBytes?: number };
 
+/** Each query names a ProfileModel method and its arguments; `Answers` gives what it returns. */
 export type QueryBody =
   | { method: 'summarizeSelection'; opts: SummarizeOptions }
-  | { method: 'functionDetails'; func: number; opts: SummarizeOptions };
+  | { method: 'functionDetails'; func: number; opts: SummarizeOptions }
+  | { method: 'threadStats'; selection: Selection }
+  | { method: 'operators'; query: OperatorQuery }
+  | { method: 'operatorDetails'; nodeId: string; selection: Selection }
+  | { method: 'timeline'; query: TimelineQuery };
+
+export interface Answers {
+  summarizeSelection: SelectionSummary;
+  /** null: no such function. */
+  functionDetails: FunctionDetails | null;
+  threadStats: ThreadInfo[];
+  operators: OperatorTable;
+  /** null: no such operator. */
+  operatorDetails: OperatorDetails | null;
+  timeline: Timeline;
+}
 
 export type Query = QueryBody & { id: number };
 
@@ -26,8 +49,9 @@ export type WorkerMessage =
       type: 'ready';
       meta: ProfileMeta;
       threads: ThreadInfo[];
+      feldera: FelderaOverview;
       functionCount: number;
       callNodeCount: number;
     }
   | { type: 'failed'; error: ProfileError }
-  | { type: 'answer'; id: number; value?: SelectionSummary | FunctionDetails | null; error?: string };
+  | { type: 'answer'; id: number; value?: Answers[keyof Answers]; error?: string };

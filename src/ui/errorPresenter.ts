@@ -1,10 +1,12 @@
 // Turns an error value into one notification that says what happened and what to do next.
 // A rejected key is reported once per server until its key changes, never as a flood.
 import vscode = require('vscode');
-import { describeApiError } from '../feldera/errors';
+import { describeApiError, describeKeyProblem, keyProblem } from '../feldera/errors';
+import { settingToFix } from '../feldera/transportErrors';
 import type { ApiError } from '../feldera/types';
 import type { DownloadError } from '../download/types';
 import type { Log } from './log';
+import { openSetting } from './openSetting';
 
 export interface ErrorContext {
   /** Server name, for messages and for "Set API Key…". */
@@ -22,12 +24,10 @@ const BROKEN_OFF = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE',
 const OPEN_LOGS = 'Open Logs';
 const SET_KEY = 'Set API Key…';
 const COLLECT = 'Collect Samply Profile…';
-
-export function isAuthRejection(e: DownloadError | ApiError): boolean {
-  return (e.kind === 'feldera' || e.kind === 'http') && e.status === 401;
-}
+const OPEN_SETTINGS = 'Open Settings';
 
 export function describeError(e: DownloadError, ctx: ErrorContext = {}): string {
+  if (keyProblem(e)) return describeKeyProblem(e, { server: ctx.server, pipeline: ctx.pipeline });
   switch (e.kind) {
     case 'corrupt':
       return `The profile download was incomplete or not a gzip file (${e.message}). Nothing was saved; try again.`;
@@ -42,8 +42,6 @@ export function describeError(e: DownloadError, ctx: ErrorContext = {}): string 
         return `The connection to ${ctx.server ?? 'the server'} broke off${ctx.pipeline ? ` while downloading the profile of ${ctx.pipeline}${hostText(ctx)}` : ''} (${e.message}). Nothing was saved; try again.`;
       return describeApiError(e, { pipeline: ctx.pipeline, server: ctx.server });
     case 'feldera':
-      if (e.status === 401)
-        return `The API key was rejected by ${ctx.server ?? 'the server'}${e.message ? ` ("${e.message}")` : ''}. Set a valid key.`;
       if (e.errorCode === 'NoSamplyProfile')
         return `No samply profile has been collected on ${ctx.pipeline ?? 'this pipeline'}${hostText(ctx)} yet${
           e.message ? ` (server: "${e.message}")` : ''
@@ -74,7 +72,10 @@ export class ErrorPresenter {
     this.rejectedOrigins.delete(origin);
   }
 
-  /** Reports a rejected key once per origin; later rejections only go to the log. Returns true if shown. */
+  /**
+   * Reports a key problem (see `keyProblem`: rejected or not allowed) once per origin, with "Set API Key…"; later
+   * ones only go to the log, until the key changes. Returns true if shown.
+   */
   async reportRejectedKey(ctx: ErrorContext, e: DownloadError | ApiError): Promise<boolean> {
     const message = describeError(e, ctx);
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
@@ -88,7 +89,7 @@ export class ErrorPresenter {
 
   async show(e: DownloadError, ctx: ErrorContext = {}): Promise<void> {
     if (e.kind === 'cancelled') return;
-    if (isAuthRejection(e)) {
+    if (keyProblem(e)) {
       await this.reportRejectedKey(ctx, e);
       return;
     }
@@ -96,9 +97,13 @@ export class ErrorPresenter {
     this.log.error(`${ctx.action ? ctx.action + ': ' : ''}${message}`);
     const actions: string[] = [];
     if (e.kind === 'feldera' && e.errorCode === 'NoSamplyProfile' && ctx.pipeline) actions.push(COLLECT);
+    // TLS and proxy failures: the setting that fixes them (the CA files, the server URL, http.proxy).
+    const setting = settingToFix(e);
+    if (setting) actions.push(OPEN_SETTINGS);
     actions.push(OPEN_LOGS);
     const pick = await vscode.window.showErrorMessage(`Feldera: ${message}`, ...actions);
     if (pick === OPEN_LOGS) this.log.show();
+    if (pick === OPEN_SETTINGS && setting) await openSetting(setting);
     if (pick === COLLECT)
       await vscode.commands.executeCommand('feldera.collectSamplyProfile', {
         server: ctx.server,

@@ -1,6 +1,7 @@
-// The "Feldera" LogOutputChannel. Everything written here passes through `redact`, so a key that reaches a message
-// by accident is still never written.
+// The "Feldera" LogOutputChannel. Everything written here passes through `redactSecrets` with every key seen, so a
+// key that reaches a message by accident is still never written.
 import vscode = require('vscode');
+import { redactSecrets } from '../feldera/parsers';
 import type { RequestLogEntry } from '../feldera/types';
 
 export interface Log {
@@ -12,22 +13,9 @@ export interface Log {
   show(): void;
 }
 
-const TOKEN_PATTERNS = [
-  /apikey:[A-Za-z0-9]+/g,
-  /Bearer\s+[A-Za-z0-9._~+/=-]+/gi,
-  /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
-];
-
-export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  for (const p of TOKEN_PATTERNS) out = out.replace(p, '[redacted]');
-  return out;
-}
-
 export function createLog(knownSecrets: () => Iterable<string>): Log & vscode.Disposable {
   const channel = vscode.window.createOutputChannel('Feldera', { log: true });
-  const clean = (m: string) => redact(m, knownSecrets());
+  const clean = (m: string) => redactSecrets(m, knownSecrets());
   return {
     info: (m) => channel.info(clean(m)),
     warn: (m) => channel.warn(clean(m)),
@@ -43,4 +31,17 @@ export function createLog(knownSecrets: () => Iterable<string>): Log & vscode.Di
     show: () => channel.show(true),
     dispose: () => channel.dispose(),
   };
+}
+
+/** An unexpected error (a bug, not an error answer) for the log: its stack when it has one. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+/**
+ * For a promise nobody waits for: `void p.catch(logFailure(log, 'Refreshing the view'))`. Its failure is logged
+ * instead of becoming an unhandled rejection that no one sees.
+ */
+export function logFailure(log: Pick<Log, 'error'>, what: string): (e: unknown) => void {
+  return (e) => log.error(`${what} failed: ${errorText(e)}`);
 }

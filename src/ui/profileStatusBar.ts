@@ -1,6 +1,7 @@
 // One status-bar item that summarises every running profile fetch; visible only while something runs.
 // Clicking it offers to cancel each fetch, or all of them.
 import vscode = require('vscode');
+import { escapeMarkdown } from '../common/text';
 
 export interface RunningFetch {
   readonly id: number;
@@ -64,7 +65,7 @@ export class ProfileStatusBar implements vscode.Disposable {
     const md = new vscode.MarkdownString('**Feldera is waiting for samply profiles**\n\n');
     for (const f of all) {
       md.appendMarkdown(
-        `- ${f.label}: ${f.secondsLeft !== undefined ? `${f.secondsLeft} s left` : `${formatBytes(f.bytes ?? 0)} downloaded`}\n`,
+        `- ${escapeMarkdown(f.label)}: ${f.secondsLeft !== undefined ? `${f.secondsLeft} s left` : `${formatBytes(f.bytes ?? 0)} downloaded`}\n`,
       );
     }
     md.appendMarkdown('\nClick to cancel.');

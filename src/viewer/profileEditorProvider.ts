@@ -52,6 +52,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
           fileName: document.fileName,
           meta: s.profile.meta,
           threads: s.profile.threads,
+          feldera: s.profile.feldera,
           loadMs: s.loadMs,
         });
       }

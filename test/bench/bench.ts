@@ -2,8 +2,8 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile   run some figures (BENCHMARKS.md untouched)
-//   FELDERA_BENCH_ONLY=… FELDERA_BENCH_UPDATE=1   …and replace those parts' rows and sections in BENCHMARKS.md
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql,sqlheat   run some figures (BENCHMARKS.md untouched…)
+//   FELDERA_BENCH_MERGE=1                 …unless this is set: then their rows and sections replace those in BENCHMARKS.md
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
 import { spawn } from 'child_process';
@@ -14,20 +14,14 @@ import { type Figure, log, machine, ROOT } from './common';
 import { downloadFigures } from './download';
 import { pipelinesFigure } from './pipelines';
 import { pollingFigure } from './polling';
+import { felderaProfileFigures } from './profileFeldera';
 import { profileSummaryFigure } from './profileSummary';
 import { sizeFigures } from './size';
+import { sqlCompanionFigures } from './sqlCompanion';
+import { sqlHeatFigures } from './sqlHeat';
 
-const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile'] as const;
+const PARTS = ['download', 'pipelines', 'polling', 'size', 'activation', 'profile', 'sql', 'sqlheat'] as const;
 type Part = (typeof PARTS)[number];
-/** The figures (rows and sections of BENCHMARKS.md) each part writes, for FELDERA_BENCH_UPDATE. */
-const PART_FIGURES: Record<Part, RegExp> = {
-  download: /^(download|memory during download|cancel during a download)/,
-  pipelines: /^10,000 pipelines/,
-  polling: /^polling cost/,
-  size: /^size: /,
-  activation: /^activation/,
-  profile: /^profile summary/,
-};
 
 const only = process.env.FELDERA_BENCH_ONLY?.split(',').map((s) => s.trim()) as Part[] | undefined;
 const unknown = only?.filter((p) => !PARTS.includes(p));
@@ -94,49 +88,47 @@ function markdown(figures: Figure[], info: ReturnType<typeof machine>, started: 
 }
 
 /**
- * BENCHMARKS.md with the rows and sections of `parts` replaced by `figures` (in place of the first old row, or at the
- * end of the table), and a line saying when those parts were measured again and how loaded the machine was.
+ * BENCHMARKS.md with these figures' rows and sections replaced (or added), and a line saying which parts were
+ * measured again, when, and under what load: the other figures stay as the last full run measured them.
  */
-function updateParts(
-  text: string,
-  parts: Part[],
+function merged(
+  old: string,
   figures: Figure[],
   info: ReturnType<typeof machine>,
   started: Date,
+  parts: Part[],
 ): string {
   const fresh = markdown(figures, info, started, 0).split('\n');
-  const freshRows = fresh.filter((l) => l.startsWith('| ') && !l.startsWith('| figure |'));
-  const freshSections = fresh.slice(fresh.indexOf('## How each figure is measured') + 2);
-  const ours = (name: string) => parts.some((p) => PART_FIGURES[p].test(name.trim()));
-  const only = `FELDERA_BENCH_ONLY=${parts.join(',')}:`;
-  const out: string[] = [];
-  let rowsPlaced = false;
-  let sectionsPlaced = false;
-  let skipping = false;
-  for (const line of text.trimEnd().split('\n')) {
-    if (line.startsWith('- Measured again on ') && line.includes(only)) continue;
-    const row = /^\| ([^|]+) \|/.exec(line);
-    if (row && !line.startsWith('| figure |') && ours(row[1])) {
-      if (!rowsPlaced) out.push(...freshRows);
-      rowsPlaced = true;
-      continue;
+  const rowOf = (lines: string[], name: string) =>
+    lines.findIndex((l) => l.startsWith(`| ${name.replace(/\|/g, '\\|')} |`));
+  const lines = old.split('\n');
+  for (const f of figures) {
+    const row = fresh[rowOf(fresh, f.figure)];
+    const at = rowOf(lines, f.figure);
+    if (at >= 0) lines[at] = row;
+    else {
+      let last = lines.length - 1;
+      while (last >= 0 && !lines[last].startsWith('| ')) last--;
+      lines.splice(last + 1, 0, row);
     }
-    if (line.startsWith('### ')) {
-      skipping = ours(line.slice(4));
-      if (skipping && !sectionsPlaced) out.push(...freshSections);
-      sectionsPlaced ||= skipping;
+    const section = fresh.slice(fresh.indexOf(`### ${f.figure}`));
+    const end = section.findIndex((l, i) => i > 0 && l.startsWith('### '));
+    const block = end < 0 ? section : section.slice(0, end);
+    const from = lines.indexOf(`### ${f.figure}`);
+    if (from < 0) lines.push(...(lines[lines.length - 1] === '' ? [] : ['']), ...block);
+    else {
+      let to = lines.findIndex((l, i) => i > from && l.startsWith('### '));
+      if (to < 0) to = lines.length;
+      lines.splice(from, to - from, ...block);
     }
-    if (line.startsWith('## ')) skipping = false;
-    if (!skipping) out.push(line);
   }
-  if (!rowsPlaced) out.splice(out.map((l) => l.startsWith('|')).lastIndexOf(true) + 1, 0, ...freshRows);
-  if (!sectionsPlaced) out.push('', ...freshSections);
-  const note = `- Measured again on ${started.toISOString()} with ${only} load average then ${info.load}.`;
-  out.splice(out.findIndex((l) => l.startsWith('- Node ')) + 1, 0, note);
-  return `${out
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd()}\n`;
+  const note =
+    `- Re-measured on ${started.toISOString()} with FELDERA_BENCH_ONLY=${parts.join(',')}: ` +
+    `${figures.map((f) => f.figure).join('; ')} (load average at the start ${info.load}).`;
+  const earlier = lines.findIndex((l) => l.startsWith(`- Re-measured on `) && l.includes(`=${parts.join(',')}:`));
+  if (earlier >= 0) lines[earlier] = note;
+  else lines.splice(lines.findIndex((l) => l.startsWith('- Node ')) + 1, 0, note);
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -152,6 +144,8 @@ async function main(): Promise<void> {
   let size: Figure[] = [];
   let activation: Figure[] = [];
   let profile: Figure[] = [];
+  let sql: Figure[] = [];
+  let sqlHeat: Figure[] = [];
   try {
     // Throughput runs alone.
     if (wanted('download'))
@@ -186,30 +180,35 @@ async function main(): Promise<void> {
       ]);
     }
 
-    if (wanted('profile'))
-      profile = await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()]);
+    if (wanted('profile')) {
+      profile = [
+        ...(await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()])),
+        ...(await attempt('Feldera profile', '≤ 1.5×; ≤ 150 ms', felderaProfileFigures)),
+      ];
+    }
+
+    if (wanted('sql')) sql = await attempt('SQL context', '≤ 1 s; ≤ +100 ms', sqlCompanionFigures);
+    if (wanted('sqlheat')) sqlHeat = await attempt('CPU in SQL', '≤ 200 ms', sqlHeatFigures);
   } finally {
     if (productionBuild) {
       log('rebuilding dist/ for development (node esbuild.js)');
       await rebuildForDevelopment();
     }
   }
-  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile];
+  const figures = [...download, ...pipelines, ...polling, ...size, ...activation, ...profile, ...sql, ...sqlHeat];
 
   const seconds = (Date.now() - t0) / 1000;
   console.log('');
   for (const f of figures) console.log(line(f));
-  // A partial run writes no BENCHMARKS.md (unless asked to update its parts): its notes go to the console instead.
+  // A partial run writes no BENCHMARKS.md: its notes go to the console instead.
   if (only) for (const f of figures) console.log(`\n${f.figure}:\n${f.notes.map((n) => `  - ${n}`).join('\n')}`);
-  if (only && process.env.FELDERA_BENCH_UPDATE === '1') {
-    const file = path.join(ROOT, 'BENCHMARKS.md');
-    fs.writeFileSync(file, updateParts(fs.readFileSync(file, 'utf8'), only, figures, info, started));
-    console.log(`\nupdated the ${only.join(', ')} rows and sections of ${path.relative(process.cwd(), file) || file}`);
-  }
+  const file = path.join(ROOT, 'BENCHMARKS.md');
   if (!only) {
-    const file = path.join(ROOT, 'BENCHMARKS.md');
     fs.writeFileSync(file, markdown(figures, info, started, seconds));
     console.log(`\nwrote ${path.relative(process.cwd(), file) || file} (${Math.round(seconds)} s)`);
+  } else if (process.env.FELDERA_BENCH_MERGE === '1' && fs.existsSync(file)) {
+    fs.writeFileSync(file, merged(fs.readFileSync(file, 'utf8'), figures, info, started, only));
+    console.log(`\nmerged ${figures.length} figure(s) into ${path.relative(process.cwd(), file) || file}`);
   }
 }
 

@@ -5,7 +5,12 @@
 //   node out/test/bench/profileChild.js parse   <file.json.gz>   gunzip + JSON.parse of the same text (the baseline)
 //   node out/test/bench/profileChild.js viewer  <file.json.gz>   as the viewer opens it: in a worker thread
 //                                                               (openProfileOffThread), then the first summary
-// With `--stall` after the file, the longest time the calling thread could not run a 5 ms timer is reported too.
+//   node out/test/bench/profileChild.js feldera <file.json.gz>  a Feldera profile as the viewer first shows it, in-process:
+//                                                               readProfileModel, the operator table and the summary
+//   node out/test/bench/profileChild.js feldera-viewer <file>   the same through the worker (openProfileOffThread), then
+//                                                               time-range and operator changes, each answered in full
+// With `--stall` after the file, the longest time the calling thread could not run a 5 ms timer is reported too
+// (always, for feldera-viewer).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -40,12 +45,24 @@ export interface ProfileChildResult {
   baselineRss: number;
   /** With --stall: the calling thread's longest stall, ms. */
   longestStallMs?: number;
+  /** feldera modes: eval markers, operators and workers read; feldera-viewer: each change's answer time, ms. */
+  evals?: number;
+  operators?: number;
+  workers?: number;
+  rangeMs?: number[];
+  operatorMs?: number[];
 }
+
+/** The first view of a Feldera profile: the operator table (sorted by CPU) and the summary of all threads. */
+const FIRST_VIEW = { operators: { limit: 200 }, summary: { topN: 100 } };
+/** Changes timed in the viewer: ranges over parts of the profile, and the heaviest operators. */
+const CHANGES = 9;
 
 async function main(): Promise<void> {
   const [mode, file, flag] = process.argv.slice(2);
   const mem = selfMemorySampler(50);
-  const stall = flag === '--stall' ? stallMeter() : undefined;
+  const stall = flag === '--stall' || mode === 'feldera-viewer' ? stallMeter() : undefined;
+  const extra: Partial<ProfileChildResult> = {};
   const t0 = performance.now();
   const phases: Record<string, number> = {};
   let textBytes = 0;
@@ -72,6 +89,66 @@ async function main(): Promise<void> {
     threads = (await r.profile.summarizeSelection({ topN: 100 })).threads.length;
     totalMs = performance.now() - t0;
     r.profile.dispose();
+  } else if (mode === 'feldera') {
+    const r = await readProfileModel(file, {
+      onPhase: (phase: ReadPhase, detail) => {
+        phases[phase] = performance.now() - t0;
+        if (detail.textBytes !== undefined) textBytes = detail.textBytes;
+      },
+    });
+    if (!r.ok) throw new Error(`readProfileModel failed: ${JSON.stringify(r.error)}`);
+    phases.firstView = performance.now() - t0;
+    const table = r.model.operatorTable(FIRST_VIEW.operators);
+    threads = r.model.summarizeSelection(FIRST_VIEW.summary).threads.length;
+    totalMs = performance.now() - t0;
+    Object.assign(extra, {
+      evals: r.model.feldera.evals,
+      operators: table.operatorCount,
+      workers: r.model.feldera.workers.length,
+    });
+  } else if (mode === 'feldera-viewer') {
+    const r = await openProfileOffThread(
+      { path: file },
+      { workerFile: path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js') },
+    );
+    if (!r.ok) throw new Error(`openProfileOffThread failed: ${JSON.stringify(r.error)}`);
+    const h = r.profile;
+    const [table] = await Promise.all([h.operators(FIRST_VIEW.operators), h.summarizeSelection(FIRST_VIEW.summary)]);
+    totalMs = performance.now() - t0;
+    threads = h.threads.length;
+    // A change is what the viewer asks for at once when the user drags a range or picks an operator: the summary
+    // (functions, flame graph), the thread list and the operator table or the operator's workers.
+    const { start, end } = h.meta.timeRange;
+    const rangeMs: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const a = start + ((end - start) * i) / (CHANGES + 1);
+      const range = { start: a, end: a + ((end - start) * (1 + (i % 4))) / 8 };
+      const q = performance.now();
+      await Promise.all([
+        h.summarizeSelection({ ...FIRST_VIEW.summary, range }),
+        h.threadStats({ range }),
+        h.operators({ ...FIRST_VIEW.operators, range }),
+      ]);
+      rangeMs.push(performance.now() - q);
+    }
+    const operatorMs: number[] = [];
+    for (const row of table.rows.slice(0, CHANGES)) {
+      const q = performance.now();
+      await Promise.all([
+        h.summarizeSelection({ ...FIRST_VIEW.summary, operator: row.nodeId }),
+        h.threadStats({ operator: row.nodeId }),
+        h.operatorDetails(row.nodeId, {}),
+      ]);
+      operatorMs.push(performance.now() - q);
+    }
+    Object.assign(extra, {
+      evals: h.feldera.evals,
+      operators: table.operatorCount,
+      workers: h.feldera.workers.length,
+      rangeMs,
+      operatorMs,
+    });
+    h.dispose();
   } else if (mode === 'parse') {
     const text = zlib.gunzipSync(fs.readFileSync(file), { chunkSize: 1024 * 1024 }).toString('utf8');
     textBytes = text.length;
@@ -93,6 +170,7 @@ async function main(): Promise<void> {
     threads,
     peakGrowth: m.peakGrowth,
     baselineRss: m.baseline,
+    ...extra,
   };
   reply(result);
 }

@@ -3,9 +3,18 @@
 // Node `http` only, no framework. Every instance is independent (tests run several at once).
 import * as crypto from 'crypto';
 import * as http from 'http';
+import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import { Readable } from 'stream';
 import { largeProfileStream, smallProfile } from './profileGenerator';
+import {
+  circuitProfileBody,
+  emptyCircuitProfile,
+  emptyDataflowGraph,
+  sqlContext,
+  type SqlContext,
+  type SqlContextSource,
+} from './sqlContext';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -37,8 +46,14 @@ export interface PipelineSpec {
   deploymentError?: FelderaErrorBody | null;
   programError?: ProgramErrorSpec;
   description?: string;
+  /**
+   * The SQL. When unset, the emulator's default program (see sqlContext.ts), whose dataflow graph and circuit profile
+   * it serves; a pipeline with its own SQL serves an empty graph and profile (the emulator compiles nothing).
+   */
   programCode?: string;
   storageStatus?: string;
+  /** Compiled by a compiler too old to keep a dataflow graph: GET …/dataflow_graph answers 404 ProgramInfoMissesDataflow. */
+  noDataflowGraph?: boolean;
 }
 
 export interface RecordedRequest {
@@ -97,10 +112,16 @@ export interface EmulatorFaults {
    * POST answers 500); with `atEnd` the POST answers 202 and the failure shows when the collection ends.
    */
   failNextCollection?: string | { details: string; atEnd?: boolean };
+  /** GET circuit_json_profile waits this long before answering (a big circuit takes a while to profile). */
+  circuitProfileDelayMs?: number;
+  /** GET circuit_json_profile answers 503 PipelineInteractionUnreachable: the pipeline dropped the request. */
+  circuitProfileUnreachable?: boolean;
 }
 
 export interface EmulatorOptions {
   pipelines?: PipelineSpec[];
+  /** `builtin` serves the small built-in program even when Feldera's fixtures are there (see sqlContext.ts). */
+  sqlContext?: SqlContextSource;
   /** Authentication is on when non-empty: every /v0 route needs `Authorization: Bearer <one of these>`. */
   apiKeys?: string[];
   version?: string;
@@ -117,6 +138,14 @@ export interface EmulatorOptions {
   legacy200?: boolean;
   /** Served bodies up to this size are kept in `served[].body`. Default 8 MiB. */
   keepBodiesUpTo?: number;
+  /** Serve HTTPS with this certificate and key (PEM), e.g. made by ./testPki.ts; the URL is then `https://`. */
+  tls?: { cert: string; key: string };
+  /**
+   * The emulator's time (default `Date.now`): collections start, count down (Retry-After) and end by it, and
+   * requests are stamped with it. A test shares a virtual clock with the code under test to run a collection of
+   * minutes in no time; HTTP stays real.
+   */
+  clock?: () => number;
 }
 
 export type PipelineSelector = 'all' | 'status' | 'status_with_connectors';
@@ -153,15 +182,6 @@ const RUNTIME_STATUSES = [
   'Synchronizing',
 ];
 const UNAUTHORIZED_BODY = JSON.stringify({ message: 'Unauthorized API key', error_code: 'AuthenticationFailed' });
-
-const DEFAULT_SQL = [
-  'CREATE TABLE orders (id BIGINT NOT NULL PRIMARY KEY, customer VARCHAR, amount DECIMAL(10, 2), ts TIMESTAMP);',
-  'CREATE TABLE customers (id VARCHAR NOT NULL PRIMARY KEY, region VARCHAR);',
-  'CREATE MATERIALIZED VIEW revenue_by_region AS',
-  '  SELECT c.region, SUM(o.amount) AS revenue',
-  '  FROM orders o JOIN customers c ON o.customer = c.id',
-  '  GROUP BY c.region;',
-].join('\n');
 
 /** The demo set used by `cli.ts --demo` and `npm run demo`. */
 export function demoPipelines(): PipelineSpec[] {
@@ -267,12 +287,14 @@ function resourcesStatus(status: string): string {
 export class FelderaEmulator {
   readonly requests: RecordedRequest[] = [];
   readonly served: ServedProfile[] = [];
+  /** TCP connections accepted (with `tls`: handshakes started, whether or not they ended in a request). */
+  connections = 0;
   /** Switch faults on and off at any time. */
   faults: EmulatorFaults = {};
 
   private readonly opts: EmulatorOptions;
   private readonly state = new Map<string, PipelineState>();
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly streams = new Set<Readable>();
@@ -306,7 +328,7 @@ export class FelderaEmulator {
   start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) return Promise.reject(new Error('emulator already started'));
     this.stopped = false;
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((e: unknown) => {
         if (e instanceof HttpAnswered) return;
         if (!res.headersSent) {
@@ -319,9 +341,12 @@ export class FelderaEmulator {
           res.destroy();
         }
       });
-    });
+    };
+    const tls = this.opts.tls;
+    const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
     server.keepAliveTimeout = 5000;
     server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -340,7 +365,7 @@ export class FelderaEmulator {
     const addr = this.server?.address() as AddressInfo | null | undefined;
     if (!addr) throw new Error('emulator not started');
     const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-    return `http://${host}:${addr.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
   }
 
   get port(): number {
@@ -379,7 +404,7 @@ export class FelderaEmulator {
       this.applySpec(existing, { ...spec });
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     const status = spec.deploymentStatus ?? 'Running';
     const st: PipelineState = {
       spec: { ...spec },
@@ -438,7 +463,7 @@ export class FelderaEmulator {
   }
 
   private applySpec(st: PipelineState, next: PipelineSpec): void {
-    const now = iso(Date.now());
+    const now = iso(this.now());
     const prev = st.spec;
     const prevStatus = prev.deploymentStatus ?? 'Running';
     const nextStatus = next.deploymentStatus ?? 'Running';
@@ -479,7 +504,7 @@ export class FelderaEmulator {
   /** Finishes a collection whose time is up (lazily, on each look). */
   private settle(h: HostSamply): void {
     const r = h.running;
-    if (r && Date.now() >= r.doneAt) {
+    if (r && this.now() >= r.doneAt) {
       h.last = { collection: r.collection, error: r.failure };
       h.running = undefined;
     }
@@ -549,7 +574,7 @@ export class FelderaEmulator {
         logging: null,
         pipeline_template_configmap: null,
       };
-      info.program_code = s.programCode ?? DEFAULT_SQL;
+      info.program_code = s.programCode ?? this.sqlContext().sql;
       info.udf_rust = '';
       info.udf_toml = '';
     }
@@ -662,7 +687,7 @@ export class FelderaEmulator {
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
     const method = req.method ?? 'GET';
-    const rec: RecordedRequest = { method, path: url.pathname, query, at: Date.now() };
+    const rec: RecordedRequest = { method, path: url.pathname, query, at: this.now() };
     if (typeof req.headers.authorization === 'string') rec.authorization = req.headers.authorization;
     const tenant = req.headers['feldera-tenant'];
     if (typeof tenant === 'string') rec.tenant = tenant;
@@ -728,6 +753,10 @@ export class FelderaEmulator {
       if (method === 'POST') return this.postSamply(res, name, query);
       if (method === 'GET') return this.getSamply(res, name, query);
       return this.sendEmpty(res, 405);
+    }
+    if (segs.length === 4 && (segs[3] === 'dataflow_graph' || segs[3] === 'circuit_json_profile')) {
+      if (method !== 'GET') return this.sendEmpty(res, 405);
+      return segs[3] === 'dataflow_graph' ? this.getDataflowGraph(res, name) : this.getCircuitProfile(res, name);
     }
     return this.sendEmpty(res, 404);
   }
@@ -844,7 +873,7 @@ export class FelderaEmulator {
         details: null,
       });
     }
-    const now = Date.now();
+    const now = this.now();
     const scale = this.opts.timeScale ?? 1;
     const durationMs = duration * 1000 * scale;
     let failure: string | undefined;
@@ -898,7 +927,7 @@ export class FelderaEmulator {
     const ordinal = this.ordinal(res, st, query);
     const h = this.host(st, ordinal);
     if (latest && h.running) {
-      const retryAfter = Math.max(0, Math.ceil((h.running.nominalEnd - Date.now()) / 1000));
+      const retryAfter = Math.max(0, Math.ceil((h.running.nominalEnd - this.now()) / 1000));
       const u307 = this.faults.use307;
       if (u307) {
         const headers: http.OutgoingHttpHeaders = { 'Retry-After': String(retryAfter), 'Content-Length': '0' };
@@ -944,7 +973,7 @@ export class FelderaEmulator {
       sha256: '',
       length: 0,
       complete: false,
-      at: Date.now(),
+      at: this.now(),
     };
     const hash = crypto.createHash('sha256');
     let kept: Buffer[] | undefined = [];
@@ -1027,7 +1056,60 @@ export class FelderaEmulator {
     });
   }
 
+  // ---- SQL context: dataflow_graph and circuit_json_profile (see sqlContext.ts) -----------------------------------
+
+  /** The default program's SQL, dataflow graph and circuit profile (Feldera's fixtures when present). */
+  sqlContext(): SqlContext {
+    return sqlContext(this.opts.sqlContext);
+  }
+
+  /** 404 ProgramNotCompiled until the SQL compiled; 404 ProgramInfoMissesDataflow for an older compiler's program. */
+  private getDataflowGraph(res: http.ServerResponse, name: string): void {
+    const st = this.pipelineOr404(res, name);
+    const compiled = ['SqlCompiled', 'CompilingRust', 'Success'].includes(st.spec.programStatus ?? 'Success');
+    if (!compiled) {
+      return this.sendError(res, 404, {
+        message: `Pipeline '${name}' has not been compiled yet. Please compile the pipeline first.`,
+        error_code: 'ProgramNotCompiled',
+        details: { pipeline_name: name },
+      });
+    }
+    if (st.spec.noDataflowGraph) {
+      return this.sendError(res, 404, {
+        message: `Dataflow graph is missing from pipeline '${name}'. The pipeline may have been compiled before dataflow graphs were introduced.`,
+        error_code: 'ProgramInfoMissesDataflow',
+        details: { pipeline_name: name },
+      });
+    }
+    this.sendJson(res, 200, st.spec.programCode === undefined ? this.sqlContext().dataflowGraph : emptyDataflowGraph());
+  }
+
+  /** Only a running or paused pipeline can build its circuit profile: 503 otherwise (as for POST samply_profile). */
+  private async getCircuitProfile(res: http.ServerResponse, name: string): Promise<void> {
+    const st = this.pipelineOr404(res, name);
+    this.checkInteractive(res, st, true);
+    await this.sleep(this.faults.circuitProfileDelayMs ?? 0);
+    if (this.stopped || res.destroyed) return;
+    this.checkInteractive(res, st, true); // it may have stopped meanwhile
+    if (this.faults.circuitProfileUnreachable) {
+      return this.sendError(res, 503, {
+        message:
+          'Error sending HTTP request to pipeline: the pipeline disconnected while it was processing this HTTP request.',
+        error_code: 'PipelineInteractionUnreachable',
+        details: { pipeline_name: name, request: '/circuit_json_profile', error: 'the pipeline disconnected' },
+      });
+    }
+    const workers = st.spec.workers ?? 8;
+    const body =
+      st.spec.programCode === undefined ? circuitProfileBody(this.sqlContext(), workers) : emptyCircuitProfile(workers);
+    this.sendJson(res, 200, body);
+  }
+
   // ---- low-level answers ------------------------------------------------------------------------------------------
+
+  private now(): number {
+    return this.opts.clock ? this.opts.clock() : Date.now();
+  }
 
   private sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();

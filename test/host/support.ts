@@ -1,29 +1,22 @@
 // Shared helpers for the suites that run inside the real extension host.
+import assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PipelinesModel } from '../../src/pipelines/pipelinesModel';
-import type { PipelinesView } from '../../src/pipelines/pipelinesView';
+import type { TestApi } from '../../src/extension';
 import type { TreeNode } from '../../src/pipelines/treeNodes';
-import type { ServerRegistry } from '../../src/servers/serverRegistry';
-import type { ProfileStatusBar } from '../../src/ui/profileStatusBar';
 
 export const EXTENSION_ID = 'feldera-community.feldera-vscode';
 
-/** What activate() returns, for tests to observe. */
-export interface FelderaTestApi {
-  model: PipelinesModel;
-  view: PipelinesView;
-  registry: ServerRegistry;
-  statusBar: ProfileStatusBar;
-  activationMs?: number;
-  logUri: vscode.Uri;
-}
+/** What activate() returns in the tests' window (ExtensionMode.Test); other windows get nothing. */
+export type FelderaTestApi = TestApi;
 
 export async function extensionApi(): Promise<FelderaTestApi> {
-  const ext = vscode.extensions.getExtension<FelderaTestApi>(EXTENSION_ID);
+  const ext = vscode.extensions.getExtension<FelderaTestApi | undefined>(EXTENSION_ID);
   if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this host`);
-  return ext.isActive ? ext.exports : ext.activate();
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  if (!api) throw new Error('activate() exported nothing: this window does not run in ExtensionMode.Test');
+  return api;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,4 +114,32 @@ export async function notificationTexts(): Promise<string[]> {
   } finally {
     await vscode.commands.executeCommand('notifications.hideList');
   }
+}
+
+/**
+ * Right-clicks the tree row containing `row` and clicks `entry` in its context menu, with the pointer, as a hand
+ * does. VS Code ignores a release that comes within 100 ms of the menu opening (a guard against accidental clicks);
+ * a hand that quick clicks again, and so does this.
+ */
+export async function chooseFromContextMenu(row: string, entry: string): Promise<void> {
+  const { ui } = await import('./ui');
+  await ui.click(`.pane-body .monaco-list-row:has-text("${row}")`, { button: 'right' });
+  const item = `.context-view .monaco-menu .action-label:has-text("${entry}")`;
+  await ui.hover(item);
+  for (let attempt = 0; ; attempt++) {
+    await ui.click(item);
+    const closed = await ui.waitFor('.context-view .monaco-menu', { state: 'hidden', timeoutMs: 1000 }).then(
+      () => true,
+      () => false,
+    );
+    if (closed) return;
+    if (attempt === 2) throw new Error(`the context menu of "${row}" stayed open after clicking "${entry}"`);
+  }
+}
+
+/** Asserts that `list` is not empty and that every item satisfies `check`: an empty list would pass on nothing. */
+export function assertEvery<T>(list: readonly T[], check: (item: T) => boolean, what: string): void {
+  assert.ok(list.length > 0, `${what}: the list is empty, so nothing was checked`);
+  const bad = list.filter((item) => !check(item));
+  assert.deepStrictEqual(bad, [], what);
 }

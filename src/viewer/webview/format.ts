@@ -1,4 +1,5 @@
 // Number and text formatting for the profile viewer's webview.
+import { formatDuration } from '../../common/text';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -18,15 +19,15 @@ export function formatMiB(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
 
-export function formatDuration(ms: number): string {
+/**
+ * A measured time (CPU time, sample time, how long reading took), finer than a whole second below a minute:
+ * "0.4 ms", "850 ms", "1.5 s"; from a minute on it reads like every other duration ("2 min 5 s").
+ */
+export function formatMeasuredTime(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '0 ms';
   if (ms < 1000) return `${decimal.format(ms)} ms`;
   if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const seconds = totalSeconds % 60;
-  const minutes = Math.floor(totalSeconds / 60) % 60;
-  const hours = Math.floor(totalSeconds / 3600);
-  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds} s`;
+  return formatDuration(ms);
 }
 
 /** The unit of a sample weight, by `samples.weightType`. */
@@ -36,7 +37,7 @@ export function weightUnit(weightType: string): string {
 
 /** "≈ 1.2 s" for sample weights (weight × interval); empty for other weight types. */
 export function approxTime(weight: number, weightType: string, intervalMs: number): string {
-  return weightType === 'samples' ? `≈ ${formatDuration(weight * intervalMs)}` : '';
+  return weightType === 'samples' ? `≈ ${formatMeasuredTime(weight * intervalMs)}` : '';
 }
 
 /** A small stable hash of a string (FNV-1a), for colours. */

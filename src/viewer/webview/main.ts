@@ -6,7 +6,7 @@
 import type { FunctionDetails, FunctionStat, ProfileMeta, SelectionSummary, ThreadInfo } from '../../profile/types';
 import type { HostMessage, WebviewMessage } from '../protocol';
 import { FlameGraph } from './flame';
-import { approxTime, formatDuration, formatMiB, formatNumber, formatPercent, weightUnit } from './format';
+import { approxTime, formatMeasuredTime, formatMiB, formatNumber, formatPercent, weightUnit } from './format';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -174,7 +174,7 @@ function showProfile(m: ProfileMeta, list: ThreadInfo[], loadMs: number): void {
     m.host ? `Host ${m.host.index} of ${m.host.count}` : '',
     m.product || 'unknown product',
     oscpu,
-    formatDuration(m.durationMs),
+    formatMeasuredTime(m.durationMs),
     `${list.length} threads`,
     `format v${m.version}`,
     m.symbolicated ? 'symbolicated' : 'not symbolicated',
@@ -182,7 +182,7 @@ function showProfile(m: ProfileMeta, list: ThreadInfo[], loadMs: number): void {
   ui.meta.textContent = parts.join(' · ');
   ui.meta.title =
     `${m.oscpu}\nStarted ${new Date(m.startTime).toISOString()}, sampling interval ${m.interval} ms\n` +
-    `Read and summarised in ${formatDuration(loadMs)}`;
+    `Read and summarised in ${formatMeasuredTime(loadMs)}`;
 
   const valid = (saved.threads ?? []).filter((t) => Number.isInteger(t) && t >= 0 && t < list.length);
   selected = new Set(saved.threads ? valid : list.map((t) => t.index));
@@ -244,7 +244,7 @@ function renderThreads(): void {
     fill.style.width = `${(100 * threadWeight(t)) / max}%`;
     bar.appendChild(fill);
     row.append(check, name, tid, weight, bar);
-    const cpuText = t.cpuTimeMs !== undefined ? `, CPU time ${formatDuration(t.cpuTimeMs)}` : '';
+    const cpuText = t.cpuTimeMs !== undefined ? `, CPU time ${formatMeasuredTime(t.cpuTimeMs)}` : '';
     row.title =
       `${t.name} (tid ${t.tid}, pid ${t.pid}${t.processName ? `, ${t.processName}` : ''})\n` +
       `${formatNumber(t.samples)} samples, weight ${formatNumber(t.weight)} ${unit}\n` +

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, hostStart } from '../index';
+import type { TestApi } from '../../../src/extension';
 import { ui } from '../ui';
 
 // The contract's command ids (/work/shared/design/CONTRACT.md): fixed, whatever package.json says.
@@ -93,5 +94,19 @@ describe('activation', () => {
     } finally {
       await ui.screenshot('tree-welcome');
     }
+  });
+});
+
+describe('activation: what other extensions get', () => {
+  it("exports the parts the tests observe in the tests' window only, and nothing in normal use", async () => {
+    const ext = extension();
+    const api = (ext.isActive ? ext.exports : await ext.activate()) as TestApi | undefined;
+    assert.ok(api, "activate() exported nothing in the tests' window");
+    assert.strictEqual(api.extensionMode, vscode.ExtensionMode.Test, 'the host tests do not run in ExtensionMode.Test');
+    for (const part of ['model', 'view', 'registry', 'statusBar'] as const) assert.ok(api[part], `no ${part}`);
+    // The same decision activate() makes, asked for the other modes: an installed extension gets nothing.
+    assert.strictEqual(api.exportsFor(vscode.ExtensionMode.Production), undefined);
+    assert.strictEqual(api.exportsFor(vscode.ExtensionMode.Development), undefined);
+    assert.strictEqual(api.exportsFor(vscode.ExtensionMode.Test)?.model, api.model);
   });
 });

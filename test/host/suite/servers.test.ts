@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { FelderaEmulator } from '../../emulator/emulator';
 import { ui } from '../ui';
 import {
+  assertEvery,
   closeAllNotifications,
   serverNode,
   treeItem,
@@ -87,7 +88,8 @@ describe('Servers and API keys', function () {
       await vscode.commands.executeCommand('feldera.addServer', { url: bad });
     }
     assert.strictEqual(api.registry.list().length, before);
-    if (!ui.available()) return;
+    // The rest is what the user sees: without the UI driver (desktop runs) the test says it was skipped.
+    if (!ui.available()) this.skip();
     const texts = await notificationTexts();
     assert.ok(
       texts.some((t) => /http/i.test(t)),
@@ -102,7 +104,9 @@ describe('Servers and API keys', function () {
     await vscode.commands.executeCommand('feldera.addServer', { url: deadUrl });
     const api = await extensionApi();
     assert.strictEqual(api.registry.find(deadUrl), undefined);
-    if (ui.available()) await waitForNotification('does not answer');
+    // The rest is what the user sees: without the UI driver (desktop runs) the test says it was skipped.
+    if (!ui.available()) this.skip();
+    await waitForNotification('does not answer');
   });
 
   it("a workspace's settings cannot add a server (that server receives nothing)", async () => {
@@ -146,7 +150,11 @@ describe('Servers and API keys', function () {
     await vscode.commands.executeCommand('feldera.refreshPipelines');
     const api = await extensionApi();
     await until('A to list its pipelines with the key', () => api.model.state(urlA).kind === 'ok');
-    assert.ok(a.requests.filter((r) => r.path.startsWith('/v0')).every((r) => r.authorization === `Bearer ${KEY_A}`));
+    assertEvery(
+      a.requests.filter((r) => r.path.startsWith('/v0')),
+      (r) => r.authorization === `Bearer ${KEY_A}`,
+      'requests to A carry its key',
+    );
     assert.ok(b.requests.length > 0, 'B was asked too');
     assert.ok(
       b.requests.every((r) => r.authorization === undefined),
@@ -193,6 +201,52 @@ describe('Servers and API keys', function () {
     }
   });
 
+  it("a rejected key in the palette's pipeline pick: one notification, and the row itself sets the key", async function () {
+    if (!ui.available()) this.skip();
+    await setServers([{ name: 'A', url: urlA }]);
+    const api = await extensionApi();
+    a.setApiKeys(['apikey:' + 'Y'.repeat(128)]); // whatever key the extension has for A is refused now
+    try {
+      // Twice from the palette, dismissed each time: the key problem is told once, not once per pick or refresh.
+      for (let i = 0; i < 2; i++) {
+        const asked = a.requests.length;
+        const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+        await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'Set API Key… for A' });
+        await until(
+          'the pick to list A again',
+          () =>
+            a.requests.slice(asked).some((r) => r.path === '/v0/pipelines') && api.model.state(urlA).kind === 'error',
+        );
+        // Told once, right after the pick's own listing (later ones only go to the log).
+        if (i === 0)
+          await ui.waitFor('.notification-toast, .notifications-center .notification-list-item', {
+            text: 'rejected the API key',
+          });
+        await ui.press('Escape');
+        assert.strictEqual(await run, undefined);
+      }
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      const notes = (await notificationTexts()).filter((t) => /API key/.test(t));
+      assert.strictEqual(notes.length, 1, `notifications: ${notes.join(' | ')}`);
+      assert.match(notes[0], /"A" rejected the API key \(HTTP 401/);
+      assert.match(notes[0], /Set API Key/);
+
+      // Accepting the row (a pointer press) runs Set API Key… for A; once A takes the key, the pick comes back.
+      const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
+      await ui.click('.quick-input-list .monaco-list-row:has-text("Set API Key… for A")');
+      await ui.waitFor('.quick-input-widget', { text: 'API key for A' });
+      a.setApiKeys([KEY_A]);
+      await ui.type(KEY_A);
+      await ui.press('Enter');
+      await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'orders' });
+      await ui.press('Escape');
+      assert.strictEqual(await run, undefined);
+      assert.strictEqual(api.model.state(urlA).kind, 'ok');
+    } finally {
+      a.setApiKeys([KEY_A]);
+    }
+  });
+
   it('a rejected key shows one notification with "Set API Key…", not one per request', async function () {
     if (!ui.available()) this.skip();
     a.setApiKeys(['apikey:' + 'Z'.repeat(128)]); // A's key is no longer valid
@@ -206,6 +260,27 @@ describe('Servers and API keys', function () {
       assert.match(toasts[0], /Set API Key/);
     } finally {
       a.setApiKeys([KEY_A]);
+    }
+  });
+
+  it('a key that may not do this (403) is told apart from a rejected one, once, with "Set API Key…"', async function () {
+    if (!ui.available()) this.skip();
+    await setServers([
+      { name: 'A', url: urlA },
+      { name: 'B', url: urlB },
+    ]);
+    b.faults.proxyErrorStatus = 403; // every /v0 request: 403 from a proxy in front of B
+    try {
+      for (let i = 0; i < 2; i++)
+        await vscode.commands.executeCommand('feldera.fetchSamplyProfile', { server: 'B', pipeline: 'other' });
+      const toasts = (await notificationTexts()).filter((t) => /not allowed/i.test(t));
+      assert.strictEqual(toasts.length, 1, `notifications: ${(await notificationTexts()).join(' | ')}`);
+      assert.match(toasts[0], /API key for the Feldera server "B" is not allowed to do this .*HTTP 403/);
+      assert.match(toasts[0], /Set API Key/);
+      await vscode.commands.executeCommand('feldera.refreshPipelines');
+      assert.strictEqual((await treeItem(await serverNode('B'))).description, 'key not allowed');
+    } finally {
+      b.faults.proxyErrorStatus = undefined;
     }
   });
 
@@ -265,7 +340,11 @@ describe('Servers and API keys', function () {
       c.clearRequests();
       await vscode.commands.executeCommand('feldera.refreshPipelines');
       await until('C to list its pipelines with the saved key', () => api.model.state(urlC).kind === 'ok');
-      assert.ok(c.requests.filter((r) => r.path.startsWith('/v0')).every((r) => r.authorization === `Bearer ${keyC}`));
+      assertEvery(
+        c.requests.filter((r) => r.path.startsWith('/v0')),
+        (r) => r.authorization === `Bearer ${keyC}`,
+        'requests to C carry its saved key',
+      );
     } finally {
       if (api.registry.find('C')) await vscode.commands.executeCommand('feldera.clearApiKey', 'C');
       await setServers([

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import { execFile, execFileSync } from 'child_process';
+import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
@@ -476,9 +477,24 @@ function mountTinyTmpfs(dir: string): true | string {
   }
 }
 
-/** Runs saveStreamAtomically in a child process as uid/gid 65534 (nobody). */
+/**
+ * Runs saveStreamAtomically in a child process as uid/gid 65534 (nobody). The child cannot be pointed at the compiled
+ * module where it lies: the repository may be cloned under a folder only root can enter (/root, a `mktemp -d`). So the
+ * module is bundled, with what it imports, into a world-readable temp folder of the test's own, and loaded from there.
+ */
 function saveAsNobody(dir: string, name: string, gz: Buffer): Promise<DownloadResult> {
-  const modulePath = require.resolve('../../../src/download/atomicFile');
+  const childDir = tempDir('feldera-dl-child-');
+  fs.chmodSync(childDir, 0o755);
+  const modulePath = path.join(childDir, 'atomicFile.js');
+  esbuild.buildSync({
+    entryPoints: [require.resolve('../../../src/download/atomicFile')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: modulePath,
+    logLevel: 'silent',
+  });
+  fs.chmodSync(modulePath, 0o644);
   const script = `
     const { Readable } = require('stream');
     const { saveStreamAtomically } = require(${JSON.stringify(modulePath)});

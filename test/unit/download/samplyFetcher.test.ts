@@ -15,7 +15,7 @@ import type { DownloadResult, FetchProgress } from '../../../src/download/types'
 import { FelderaClient } from '../../../src/feldera/client';
 import type { RequestLogEntry } from '../../../src/feldera/types';
 import { FelderaEmulator, type EmulatorOptions, type RecordedRequest } from '../../emulator/emulator';
-import { delay, listing, removeTempDirs, sha256, tempDir } from './support';
+import { delay, listing, removeTempDirs, sha256, tempDir, VirtualClock } from './support';
 
 const WHEN = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 const STAMP = '20260102T030405Z';
@@ -145,39 +145,32 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
     });
 
     it('honours Retry-After (no poll before it), keeps polling 1 s apart while it is 0, and counts down', async () => {
-      const r = await setUp({ finishingMs: 1600 });
+      // On a virtual clock shared with the emulator: the timing is exact and a loaded machine cannot change it.
+      const clock = new VirtualClock();
+      const r = await setUp({ finishingMs: 1600, clock: clock.now });
       await startCollection(r, 'orders', 3);
+      const t0 = clock.now();
       const progress: FetchProgress[] = [];
-      const t0 = Date.now();
       const result = expectSaved(
         await fetchSamplyProfileToFolder({
           api: r.api,
           pipeline: 'orders',
           folder: r.folder,
           now: WHEN,
+          clock,
           onProgress: (p) => progress.push(p),
         }),
       );
-      const took = Date.now() - t0;
       assert.strictEqual(path.basename(result.path), `orders-samply-${STAMP}.json.gz`);
       assertSameAsServed(r, result.path);
       const gets = samplyGets(r);
       for (const g of gets) assert.deepStrictEqual(g.query, { latest: 'true' }, 'no ordinal when none was asked');
-      const g = gaps(gets);
-      // First answer: Retry-After 3 → the next poll not before 2.9 s (the header rounds up to whole seconds).
-      assert.ok(g[0] >= 2000, `second poll after ${g[0]} ms`);
-      // Then "finishing" (Retry-After 0): one poll a second, never faster, and not many.
-      assert.ok(g.length >= 2, `gaps ${g}`);
-      for (const x of g) assert.ok(x >= 990 && x < 3500, `gaps ${g}`);
-      assert.ok(gets.length <= 6, `${gets.length} polls`);
-      assert.ok(took >= 3500 && took < 8000, `took ${took}`);
+      // Retry-After 3 → the next poll 3 s later; then "finishing" (Retry-After 0 until 4.6 s): one poll a second.
+      assert.deepStrictEqual(gaps(gets), [3000, 1000, 1000]);
+      assert.strictEqual(clock.now() - t0, 5000);
       const secondsLeft = progress.flatMap((p) => (p.phase === 'waiting' ? [p.secondsLeft] : []));
-      // A countdown: 3 (or 2), ..., 0, never going up within one wait.
-      assert.ok(secondsLeft[0] >= 2 && secondsLeft[0] <= 3, `countdown ${secondsLeft}`);
-      assert.ok(secondsLeft.includes(1) && secondsLeft.includes(0), `countdown ${secondsLeft}`);
-      const firstWait = secondsLeft.slice(0, secondsLeft.indexOf(0) + 1);
-      for (let i = 1; i < firstWait.length; i++)
-        assert.ok(firstWait[i] <= firstWait[i - 1], `countdown ${secondsLeft}`);
+      // A countdown from what the server announced, never going up.
+      assert.deepStrictEqual(secondsLeft, [3, 2, 1, 0, 0, 0, 0, 0]);
     });
 
     it('downloads at once when a profile is ready, without a host suffix unless asked', async () => {
@@ -231,7 +224,9 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
           'the emulator answered 307 at least once',
         );
         assert.strictEqual(foreign.length, 0, 'the Location was requested');
-        for (const gap of gaps(samplyGets(r))) assert.ok(gap >= 990);
+        const g = gaps(samplyGets(r));
+        assert.ok(g.length >= 1, 'no second poll');
+        for (const gap of g) assert.ok(gap >= 990, `polled ${g} ms apart`);
       } finally {
         other.closeAllConnections();
         await new Promise((ok) => other.close(ok));
@@ -239,35 +234,47 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
     });
 
     it('gives up with a deadline error when the server announces an end past the deadline', async () => {
-      const r = await setUp();
+      const clock = new VirtualClock();
+      const r = await setUp({ clock: clock.now });
       await startCollection(r, 'orders', 30);
-      const t0 = Date.now();
       const e = expectError(
-        await fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, deadlineMs: 5000 }),
+        await fetchSamplyProfileToFolder({
+          api: r.api,
+          pipeline: 'orders',
+          folder: r.folder,
+          deadlineMs: 5000,
+          clock,
+        }),
         'deadline',
       );
-      assert.ok(Date.now() - t0 < 3000, 'no point waiting for what cannot come in time'); // the deadline is 5 s
+      assert.deepStrictEqual(clock.sleeps, [], 'no point waiting for what cannot come in time');
       assert.match(String(e.message), /still running.*about 30 s.*Fetch Samply Profile again/s);
       assert.strictEqual(samplyGets(r).length, 1);
       assert.ok(!fs.existsSync(r.folder));
     });
 
     it('gives up with a deadline error after deadlineMs while samply keeps finishing (Retry-After 0)', async () => {
-      const r = await setUp({ finishingMs: 60_000 });
+      const clock = new VirtualClock();
+      const r = await setUp({ finishingMs: 60_000, clock: clock.now });
       await startCollection(r, 'orders', 1);
-      const t0 = Date.now();
+      const t0 = clock.now();
       const e = expectError(
-        await fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, deadlineMs: 2500 }),
+        await fetchSamplyProfileToFolder({
+          api: r.api,
+          pipeline: 'orders',
+          folder: r.folder,
+          deadlineMs: 2500,
+          clock,
+        }),
         'deadline',
       );
-      const took = Date.now() - t0;
-      assert.ok(took >= 1900 && took < 3500, `took ${took}`);
-      assert.ok(Number(e.waitedMs) >= 1900 && Number(e.waitedMs) <= 2600, `waitedMs ${e.waitedMs}`);
+      // Polls at 0, 1 and 2 s; a third 1 s wait would end past 2.5 s, so it gives up at 2 s instead of sleeping.
+      assert.strictEqual(e.waitedMs, 2000);
+      assert.strictEqual(clock.now() - t0, 2000);
       assert.match(String(e.message), /^Waited 2 s for the samply profile of pipeline 'orders'/);
-      const n = samplyGets(r).length;
-      assert.ok(n >= 2 && n <= 3, `${n} polls`);
-      await delay(1200);
-      assert.strictEqual(samplyGets(r).length, n, 'no poll after giving up');
+      assert.strictEqual(samplyGets(r).length, 3);
+      await delay(200);
+      assert.strictEqual(samplyGets(r).length, 3, 'no poll after giving up');
     });
 
     it('400 NoSamplyProfile comes back as the Feldera error, unchanged, and creates no folder', async () => {
@@ -336,16 +343,16 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
       const took = Date.now() - t0;
       const e = expectError(result, 'stalled');
       assert.strictEqual(e.afterMs, 500);
-      assert.ok(took >= 450 && took < 2500, `took ${took}`);
+      assert.ok(took >= 450, `gave up after ${took} ms, before the 500 ms without a byte`);
       assert.deepStrictEqual(listing(r.folder), []);
       assert.strictEqual(samplyGets(r).length, 1);
     });
 
     it('cancel while waiting → cancelled at once, no request afterwards', async () => {
       const r = await setUp();
-      await startCollection(r, 'orders', 5);
+      // An hour left: the first wait is 30 s, so a wait the abort does not cut runs into this test's timeout.
+      await startCollection(r, 'orders', 3600);
       const ac = new AbortController();
-      const t0 = Date.now();
       const result = await fetchSamplyProfileToFolder({
         api: r.api,
         pipeline: 'orders',
@@ -356,7 +363,6 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
         },
       });
       expectError(result, 'cancelled');
-      assert.ok(Date.now() - t0 < 3000); // the collection takes 5 s
       const n = samplyGets(r).length;
       assert.strictEqual(n, 1);
       await delay(1500);
@@ -455,6 +461,46 @@ describe('download/samplyFetcher (real client, real emulator)', function () {
       assert.strictEqual(r.emu.samplyStatus('orders').collections, 1);
       assertSameAsServed(r, saved.path);
       assert.strictEqual(r.emu.served[r.emu.served.length - 1].collection, 1);
+    });
+
+    it('a 409 joining a 120 s collection waits it out, polling at most 30 s apart and counting down from 120', async () => {
+      // The emulator and the fetcher share a virtual clock: two minutes of collection in no time, over real HTTP.
+      const clock = new VirtualClock();
+      const r = await setUp({ clock: clock.now });
+      await startCollection(r, 'orders', 120); // someone else's
+      const progress: FetchProgress[] = [];
+      const result = await collectSamplyProfileToFolder({
+        api: r.api,
+        pipeline: 'orders',
+        durationSecs: 30,
+        folder: r.folder,
+        now: WHEN,
+        clock,
+        onProgress: (p) => progress.push(p),
+      });
+      const saved = expectSaved(result); // not a "deadline" error after ~90 s
+      assert.strictEqual(result.joinedRunning, true);
+      assertSameAsServed(r, saved.path);
+      assert.strictEqual(r.emu.samplyStatus('orders').collections, 1);
+
+      const post = r.emu.requests.find((q) => q.method === 'POST')!;
+      const gets = samplyGets(r);
+      const g = gaps(gets);
+      assert.ok(g.length >= 4, `120 s in waits of at most 30 s takes at least 4, got gaps ${g}`);
+      for (const x of g) assert.ok(x >= 1000 && x <= 30_000, `polled ${g} ms apart`);
+      assert.ok(gets[gets.length - 1].at - post.at >= 120_000, 'the profile came before the collection ended');
+      assert.ok(
+        clock.sleeps.every((ms) => ms <= 30_000),
+        `slept ${Math.max(...clock.sleeps)} ms at once`,
+      );
+
+      const left = progress.flatMap((p) => (p.phase === 'waiting' ? [p.secondsLeft] : []));
+      assert.ok(left.length > 0, 'no countdown');
+      assert.ok(left[0] >= 119 && left[0] <= 120, `the countdown starts at ${left[0]}, not at the 120 s announced`);
+      for (let i = 1; i < left.length; i++) {
+        assert.ok(left[i] <= left[i - 1], `the countdown went up at ${i}: ${left.join(',')}`);
+      }
+      assert.strictEqual(left[left.length - 1], 0);
     });
 
     it('works with servers that answer the POST with 200 (before January 2026)', async () => {

@@ -178,3 +178,28 @@ export function sha256(b: Buffer): string {
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A clock that moves only when someone sleeps on it. The fetcher (option `clock`) and the emulator (option `clock`)
+ * sharing one run a collection of minutes in milliseconds, over real HTTP, with every wait recorded.
+ */
+export class VirtualClock {
+  private t: number;
+  /** Every sleep asked for, in ms, in order. */
+  readonly sleeps: number[] = [];
+
+  constructor(start = Date.now()) {
+    this.t = start;
+  }
+
+  readonly now = (): number => this.t;
+
+  readonly sleep = (ms: number, signal: AbortSignal): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      this.sleeps.push(ms);
+      this.t += Math.max(0, ms);
+      // Let I/O and timers run in between, as a real sleep would.
+      setImmediate(() => resolve(!signal.aborted));
+    });
+}

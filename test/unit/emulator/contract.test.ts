@@ -28,13 +28,32 @@ const OPS = {
   getPipeline: { method: 'get', path: '/v0/pipelines/{pipeline_name}' },
   getSamply: { method: 'get', path: '/v0/pipelines/{pipeline_name}/samply_profile' },
   postSamply: { method: 'post', path: '/v0/pipelines/{pipeline_name}/samply_profile' },
+  dataflowGraph: { method: 'get', path: '/v0/pipelines/{pipeline_name}/dataflow_graph' },
+  circuitProfile: { method: 'get', path: '/v0/pipelines/{pipeline_name}/circuit_json_profile' },
   config: { method: 'get', path: '/v0/config' },
   authConfig: { method: 'get', path: '/config/authentication' },
   healthz: { method: 'get', path: '/healthz' },
 } as const;
 type OpName = keyof typeof OPS;
-const SPEC_OPS: OpName[] = ['listPipelines', 'getPipeline', 'getSamply', 'postSamply', 'config', 'authConfig'];
-const V0_OPS: OpName[] = ['listPipelines', 'getPipeline', 'getSamply', 'postSamply', 'config'];
+const SPEC_OPS: OpName[] = [
+  'listPipelines',
+  'getPipeline',
+  'getSamply',
+  'postSamply',
+  'dataflowGraph',
+  'circuitProfile',
+  'config',
+  'authConfig',
+];
+const V0_OPS: OpName[] = [
+  'listPipelines',
+  'getPipeline',
+  'getSamply',
+  'postSamply',
+  'dataflowGraph',
+  'circuitProfile',
+  'config',
+];
 
 /** The query parameters the extension sends, with values it sends. */
 const QUERY_PARAMS: { op: OpName; name: string; values: unknown[] }[] = [
@@ -280,7 +299,9 @@ describe('contract: emulator vs Feldera OpenAPI spec', function () {
     // (the observation run below sent them; an unknown one would mean the scenario drifted from the spec)
     const defined = (n: OpName): string[] =>
       (ctx.op(n)?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-    for (const o of observations.filter((x) => SPEC_OPS.includes(x.op))) {
+    const sent = observations.filter((x) => SPEC_OPS.includes(x.op));
+    assert.ok(sent.length > 0, 'no request of the spec was observed: nothing checked');
+    for (const o of sent) {
       const url = new URL(o.label.split(' ')[1], 'http://x');
       for (const k of url.searchParams.keys()) {
         if (k === 'selector' && url.searchParams.get(k) === 'bogus') continue;
@@ -318,12 +339,32 @@ describe('contract: emulator vs Feldera OpenAPI spec', function () {
       ['postSamply', 409],
       ['postSamply', 500],
       ['postSamply', 503],
+      ['dataflowGraph', 200],
+      ['dataflowGraph', 404],
+      ['circuitProfile', 200],
+      ['circuitProfile', 404],
+      ['circuitProfile', 503],
       ['config', 200],
       ['authConfig', 200],
     ];
     for (const [op, st] of want) {
       assert.ok(seen(op, st), `${op} ${st} was not observed`);
       assert.ok(String(st) in ctx.op(op)!.responses, `${op} ${st} is listed in the spec`);
+    }
+  });
+
+  it('the SQL-context errors carry the error codes clients tell apart (ErrorResponse bodies)', () => {
+    const codes = (op: OpName, status: number): string[] =>
+      observations
+        .filter((o) => o.op === op && o.status === status && !o.fault && isJson(o))
+        .map((o) => String((jsonBody(o) as { error_code?: unknown }).error_code));
+    const df404 = codes('dataflowGraph', 404);
+    for (const c of ['ProgramNotCompiled', 'ProgramInfoMissesDataflow', 'UnknownPipelineName']) {
+      assert.ok(df404.includes(c), `dataflow_graph 404 ${c}`);
+    }
+    const cp503 = codes('circuitProfile', 503);
+    for (const c of ['PipelineInteractionNotDeployed', 'PipelineInteractionUnreachable', 'Initializing', 'Suspended']) {
+      assert.ok(cp503.includes(c), `circuit_json_profile 503 ${c}`);
     }
   });
 
@@ -391,6 +432,8 @@ async function observe(out: Observation[]): Promise<void> {
       { name: 'initializing', deploymentStatus: 'Initializing' },
       { name: 'suspended', deploymentStatus: 'Suspended' },
       { name: 'provisioning', deploymentStatus: 'Provisioning' },
+      { name: 'old-compiler', deploymentStatus: 'Stopped', noDataflowGraph: true },
+      { name: 'own-sql', programCode: 'CREATE TABLE t (x INT);' },
     ],
     postWaitMs: 20,
     timeScale: 0.3,
@@ -461,6 +504,17 @@ async function observe(out: Observation[]): Promise<void> {
     await rec('getSamply', 'GET', sp('multi', '?ordinal=1&latest=true'));
     await rec('getSamply', 'GET', sp('paused', ''));
 
+    // SQL context: the dataflow graph (no running pipeline needed) and the circuit profile (running or paused only)
+    const df = (name: string): string => `/v0/pipelines/${name}/dataflow_graph`;
+    const cp = (name: string): string => `/v0/pipelines/${name}/circuit_json_profile`;
+    for (const n of ['single', 'stopped', 'own-sql', 'broken', 'compiling', 'old-compiler', 'nope']) {
+      await rec('dataflowGraph', 'GET', df(n));
+    }
+    for (const n of ['single', 'multi', 'paused', 'own-sql', 'stopped', 'unavailable', 'initializing', 'suspended']) {
+      await rec('circuitProfile', 'GET', cp(n));
+    }
+    await rec('circuitProfile', 'GET', cp('nope'));
+
     // authentication
     for (const headers of [{}, { Authorization: 'Bearer apikey:bad' }] as Record<string, string>[]) {
       await rec('listPipelines', 'GET', '/v0/pipelines?selector=status', { base: authBase, headers });
@@ -468,6 +522,8 @@ async function observe(out: Observation[]): Promise<void> {
       await rec('config', 'GET', '/v0/config', { base: authBase, headers });
       await rec('postSamply', 'POST', sp('p', '?duration_secs=1'), { base: authBase, headers });
       await rec('getSamply', 'GET', sp('p', '?latest=true'), { base: authBase, headers });
+      await rec('dataflowGraph', 'GET', '/v0/pipelines/p/dataflow_graph', { base: authBase, headers });
+      await rec('circuitProfile', 'GET', '/v0/pipelines/p/circuit_json_profile', { base: authBase, headers });
     }
     await rec('listPipelines', 'GET', '/v0/pipelines', {
       base: authBase,
@@ -491,6 +547,7 @@ async function observe(out: Observation[]): Promise<void> {
     emu.faults.proxyErrorStatus = undefined;
     emu.faults.nonJsonErrors = true;
     await rec('getPipeline', 'GET', '/v0/pipelines/nope', { fault: 'nonJsonErrors' });
+    await rec('dataflowGraph', 'GET', '/v0/pipelines/old-compiler/dataflow_graph', { fault: 'nonJsonErrors' });
     await rec('postSamply', 'POST', sp('stopped', ''), { fault: 'nonJsonErrors' });
     emu.faults.nonJsonErrors = false;
   } finally {

@@ -1,6 +1,9 @@
 // The generated samply profiles: valid gzip of valid v57 processed-profile JSON, deterministic, sized as asked.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as zlib from 'zlib';
+import { readProfileBytes } from '../../../src/profile';
+import { CIRCUIT_FIXTURE, circuitFromProfile, felderaCircuit } from '../../emulator/felderaWork';
 import {
   largeProfileJsonStream,
   largeProfilePlan,
@@ -8,6 +11,7 @@ import {
   oscpuFor,
   smallProfile,
   smallProfileObject,
+  smallProfileTruth,
 } from '../../emulator/profileGenerator';
 
 type Col = Record<string, unknown> & { length: number };
@@ -22,11 +26,12 @@ function checkProfile(p: Record<string, unknown>): void {
   assert.deepStrictEqual(meta.sampleUnits, { time: 'ms', eventDelay: 'ms', threadCPUDelta: 'µs' });
   const categories = meta.categories as unknown[];
   const libs = p.libs as Record<string, unknown>[];
+  assert.ok(libs.length > 0, 'no libs: nothing to check');
   for (const lib of libs) {
     for (const k of ['name', 'path', 'debugName', 'debugPath', 'breakpadId', 'codeId', 'arch']) assert.ok(k in lib, k);
   }
   const strings = (p.shared as { stringArray: string[] }).stringArray;
-  assert.ok(Array.isArray(strings) && strings.every((s) => typeof s === 'string'));
+  assert.ok(Array.isArray(strings) && strings.length > 0 && strings.every((s) => typeof s === 'string'));
   for (const k of ['pages', 'profilerOverhead', 'counters']) assert.ok(Array.isArray(p[k]), k);
   const threads = p.threads as Record<string, unknown>[];
   assert.ok(threads.length >= 1);
@@ -98,6 +103,45 @@ function checkProfile(p: Record<string, unknown>): void {
   }
 }
 
+const TOOLTIP = /^(.*) (\S+) used (\d+)μs real time, (\d+)μs CPU time$/;
+
+/**
+ * Reads Feldera's markers back from the JSON with nothing but the format's description: per node id CPU, real and
+ * evaluations, per worker thread its eval spans, and the markers' categories by name.
+ */
+function felderaMarkers(p: Record<string, unknown>) {
+  const strings = (p.shared as { stringArray: string[] }).stringArray;
+  const categories = ((p.meta as Record<string, unknown>).categories as { name: string }[]).map((c) => c.name);
+  const ops: Record<string, { name: string; cpuUs: number; realUs: number; evals: number }> = {};
+  const spans: Record<number, { nodeId: string; start: number; end: number }[]> = {};
+  const byCategory: Record<string, number> = {};
+  (p.threads as Record<string, unknown>[]).forEach((t, ti) => {
+    const m = t.markers as Col;
+    for (let i = 0; i < m.length; i++) {
+      const data = (m.data as { type: string; name: number }[])[i];
+      assert.deepStrictEqual(Object.keys(data), ['type', 'name']);
+      assert.strictEqual(data.type, 'FelderaMarker');
+      assert.strictEqual((m.phase as number[])[i], 1);
+      const start = (m.startTime as number[])[i];
+      const end = (m.endTime as number[])[i];
+      assert.ok(Number.isFinite(start) && end >= start);
+      const category = categories[(m.category as number[])[i]];
+      byCategory[category] = (byCategory[category] ?? 0) + 1;
+      const name = strings[(m.name as number[])[i]];
+      if (name !== 'eval') continue;
+      assert.strictEqual(category, 'Operator');
+      const tip = TOOLTIP.exec(strings[data.name]);
+      assert.ok(tip, strings[data.name]);
+      const o = (ops[tip[2]] ??= { name: tip[1], cpuUs: 0, realUs: 0, evals: 0 });
+      o.cpuUs += Number(tip[4]);
+      o.realUs += Number(tip[3]);
+      o.evals++;
+      (spans[ti] ??= []).push({ nodeId: tip[2], start, end });
+    }
+  });
+  return { ops, spans, byCategory };
+}
+
 function gunzipJson(b: Buffer): Record<string, unknown> {
   return JSON.parse(zlib.gunzipSync(b).toString('utf8')) as Record<string, unknown>;
 }
@@ -124,6 +168,148 @@ describe('profileGenerator', function () {
       'symbolicated DBSP frames',
     );
     assert.ok(strings.includes('0x1f2e3d'), 'an unsymbolicated hex frame');
+  });
+
+  it("small profiles carry Feldera's markers, categories, schema and RSS counter as Feldera writes them", () => {
+    const params = { pipeline: 'orders', workers: 4 };
+    const p = gunzipJson(smallProfile(params));
+    const truth = smallProfileTruth(params);
+    const meta = p.meta as Record<string, unknown>;
+    assert.deepStrictEqual(
+      (meta.categories as { name: string }[]).map((c) => c.name),
+      ['Other', 'User', 'Kernel', 'Operator', 'Step', 'Transaction', 'Checkpoint', 'Exchange'],
+    );
+    const schema = (meta.markerSchema as { name: string; fields: unknown[] }[]).find((s) => s.name === 'FelderaMarker');
+    assert.deepStrictEqual(schema?.fields, [{ key: 'name', label: 'Name', format: 'unique-string' }]);
+    const threads = p.threads as Record<string, unknown>[];
+    assert.deepStrictEqual(
+      threads.map((t) => t.name),
+      ['orders', 'dbsp-worker-0', 'dbsp-worker-1', 'dbsp-worker-2', 'dbsp-worker-3'],
+    );
+    // What the markers say, read with nothing but the format's description, is the truth the generator reports.
+    const read = felderaMarkers(p);
+    assert.deepStrictEqual(
+      read.ops,
+      Object.fromEntries(
+        Object.entries(truth.operators).map(([id, o]) => [
+          id,
+          { name: o.name, cpuUs: o.cpuUs, realUs: o.realUs, evals: o.evals },
+        ]),
+      ),
+    );
+    assert.deepStrictEqual(read.byCategory, {
+      Operator: truth.markers.evals,
+      Exchange: truth.markers.exchange,
+      Step: truth.markers.step,
+      Transaction: truth.markers.transaction,
+      Checkpoint: truth.markers.checkpoint,
+    });
+    // Every sample's operators are the eval spans holding its time on its thread.
+    for (const { thread } of truth.workers) {
+      const s = threads[thread].samples as Col;
+      let time = 0;
+      (s.timeDeltas as number[]).forEach((d, i) => {
+        time += d;
+        const holding = read.spans[thread]
+          .filter((x) => x.start <= time && time < x.end)
+          .sort((a, b) => a.start - b.start)
+          .map((x) => x.nodeId);
+        assert.deepStrictEqual(holding, truth.sampleOperators[thread][i], `thread ${thread} sample ${i} at ${time}`);
+      });
+    }
+    // RSS: `count` holds changes; their running sum peaks where the truth says.
+    const [rss] = p.counters as { name: string; category: string; samples: { time: number[]; count: number[] } }[];
+    assert.deepStrictEqual([rss.name, rss.category], ['RSS', 'Memory']);
+    let bytes = 0;
+    let peak = 0;
+    rss.samples.count.forEach((c) => (peak = Math.max(peak, (bytes += c))));
+    assert.strictEqual(peak, truth.memory.peak.bytes);
+    assert.ok(rss.samples.time.every((t, i) => i === 0 || t - rss.samples.time[i - 1] === 100));
+  });
+
+  it("uses the real circuit's node ids and operator names when ../shared is there, else a built-in circuit", function () {
+    const circuit = felderaCircuit();
+    if (!fs.existsSync(CIRCUIT_FIXTURE)) {
+      assert.strictEqual(circuit.source, 'builtin');
+      console.log(`      skipped the fixture check: ${CIRCUIT_FIXTURE} not found (the built-in circuit is used)`);
+      this.test!.title += ' (fixture part skipped: ../shared not found)';
+      return;
+    }
+    assert.strictEqual(circuit.source, 'fixture');
+    const fixture = JSON.parse(zlib.gunzipSync(fs.readFileSync(CIRCUIT_FIXTURE)).toString('utf8')) as {
+      worker_profiles: { metadata: Record<string, unknown> }[];
+    };
+    const ids = new Set(Object.keys(fixture.worker_profiles[0].metadata));
+    // Every operator of the graph (204 plus the nested circuit) is one of the fixture's nodes.
+    assert.strictEqual(circuit.all.length, 205);
+    for (const op of circuit.all) assert.ok(ids.has(op.nodeId), op.nodeId);
+    const byId = new Map(circuit.all.map((op) => [op.nodeId, op]));
+    assert.deepStrictEqual(byId.get('nn19'), { nodeId: 'nn19', name: 'MapIndexedZSet', location: 's/lib.rs:122:87' });
+    assert.strictEqual(byId.get('nn106')?.children?.length, 95);
+    const truth = smallProfileTruth({ pipeline: 'x', workers: 2 });
+    assert.ok(Object.keys(truth.operators).every((id) => ids.has(id)));
+  });
+
+  it('reads a circuit graph: regions are flattened, a nested circuit is an operator around its own', () => {
+    const ops = circuitFromProfile({
+      graph: {
+        nodes: {
+          id: 'n',
+          nodes: [
+            { Simple: { id: 'nn1', label: 'Input' } },
+            { Cluster: { id: 'n_r0', label: 'region', nodes: [{ Simple: { id: 'nn2', label: 'Sum @ a.rs:1:2' } }] } },
+            {
+              Cluster: {
+                id: 'nn3',
+                label: '',
+                nodes: [
+                  { Cluster: { id: 'nn3_r0_1', label: '', nodes: [{ Simple: { id: 'nn3_n0', label: 'Z^-1' } }] } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    assert.deepStrictEqual(ops, [
+      { nodeId: 'nn1', name: 'Input' },
+      { nodeId: 'nn2', name: 'Sum', location: 'a.rs:1:2' },
+      { nodeId: 'nn3', name: 'Subcircuit', children: [{ nodeId: 'nn3_n0', name: 'Z^-1' }] },
+    ]);
+    assert.deepStrictEqual(circuitFromProfile({}), []);
+  });
+
+  it("a multihost pipeline's workers are shared out over its hosts, numbered across them", () => {
+    const names = (ordinal: number) =>
+      (smallProfileObject({ pipeline: 'm', hosts: 3, workers: 6, ordinal }).threads as { name: string }[]).map(
+        (t) => t.name,
+      );
+    assert.deepStrictEqual(names(0), ['m', 'dbsp-worker-0', 'dbsp-worker-1']);
+    assert.deepStrictEqual(names(2), ['m', 'dbsp-worker-4', 'dbsp-worker-5']);
+  });
+
+  it('a streamed Feldera profile (1 MiB) is valid, near its size, deterministic, and reads with its markers', async () => {
+    const params = { pipeline: 'stream', workers: 4 };
+    const target = 1024 * 1024;
+    const gz = await collect(largeProfileStream(params, target, { markers: true }));
+    assert.ok(Math.abs(gz.length - target) / target < 0.1, `compressed ${gz.length}`);
+    assert.ok(gz.equals(await collect(largeProfileStream(params, target, { markers: true }))));
+    const p = gunzipJson(gz);
+    checkProfile(p);
+    const plan = largeProfilePlan(params, target, { markers: true });
+    assert.ok(plan.steps !== undefined && plan.steps > 4);
+    const read = felderaMarkers(p);
+    const r = await readProfileBytes(gz);
+    if (!r.ok) assert.fail(r.error.message);
+    const table = r.model.operatorTable();
+    assert.strictEqual(table.evals, read.byCategory.Operator);
+    for (const row of table.rows) {
+      const o = read.ops[row.nodeId];
+      assert.deepStrictEqual([row.name, row.cpuUs, row.realUs, row.evals], [o.name, o.cpuUs, o.realUs, o.evals]);
+    }
+    // By JSON size too.
+    const json = await collect(largeProfileJsonStream(params, 4 * target, { markers: true, sizeOf: 'json' }));
+    assert.ok(Math.abs(json.length - 4 * target) / (4 * target) < 0.1, `JSON ${json.length}`);
   });
 
   it('multihost profiles say "host i of n"', () => {

@@ -434,7 +434,8 @@ describe('FelderaClient (real HTTP on loopback)', function () {
   });
 
   describe('fetchSamplyProfile', () => {
-    it('204 is pending with the parsed Retry-After; query has latest and ordinal only when given', async () => {
+    it("204 is pending with the server's Retry-After; query has latest and ordinal only when given", async () => {
+      // 120 stays 120: it is the collection's time left, which the user sees; only the fetcher's waits are capped.
       const retryAfter = ['7', undefined, '0', '120'];
       let i = 0;
       srv.handler = (_req, res) => {
@@ -451,7 +452,7 @@ describe('FelderaClient (real HTTP on loopback)', function () {
         { state: 'pending', status: 204, retryAfterSeconds: 7 },
         { state: 'pending', status: 204, retryAfterSeconds: 1 },
         { state: 'pending', status: 204, retryAfterSeconds: 0 },
-        { state: 'pending', status: 204, retryAfterSeconds: 30 },
+        { state: 'pending', status: 204, retryAfterSeconds: 120 },
       ]);
       assert.deepStrictEqual(
         srv.requests.map((r) => r.url),
@@ -585,12 +586,13 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       assert.strictEqual(serverDoneAt, 0, 'the answer waited for the whole body');
       assert.ok(v.state === 'ready');
       assert.strictEqual(v.contentLength, undefined);
-      const arrivals: number[] = [];
-      v.body.on('data', () => arrivals.push(Date.now()));
+      // For each chunk: was the server still writing when it arrived?
+      const arrivals: boolean[] = [];
+      v.body.on('data', () => arrivals.push(serverDoneAt === 0));
       const text = (await readAll(v.body)).toString();
       assert.strictEqual(text, 'chunk0;chunk1;chunk2;chunk3;chunk4;chunk5;');
       assert.ok(arrivals.length >= 3, `expected several chunks, got ${arrivals.length}`);
-      assert.ok(arrivals[0] < serverDoneAt - 150, 'the first chunk arrived only at the end');
+      assert.strictEqual(arrivals[0], true, 'the first chunk arrived only at the end');
     });
 
     it('aborting the signal mid-body destroys the body and the connection', async () => {
@@ -608,11 +610,10 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       assert.strictEqual(first.toString(), 'first;');
       const errored = new Promise<unknown>((resolve) => v.body.once('error', resolve));
       const closed = new Promise<void>((resolve) => v.body.once('close', () => resolve()));
-      const t0 = Date.now();
+      // The server never ends the body: only the abort can (else this test runs into its timeout).
       ac.abort();
       const err = await errored;
       await closed;
-      assert.ok(Date.now() - t0 < 2000, 'the body did not stop at the abort');
       assert.ok(v.body.destroyed);
       assert.ok(err instanceof FelderaStreamError);
       assert.deepStrictEqual((err as FelderaStreamError).apiError, { kind: 'cancelled' });
@@ -661,22 +662,15 @@ describe('FelderaClient (real HTTP on loopback)', function () {
         srv.requests.length <= K
           ? felderaError(res, 503, 'PipelineUnavailable', 'unavailable', null)
           : json(res, 200, [{ name: 'p' }]);
-      const t0 = Date.now();
       const r = await track(
-        client({ retry: { deadlineMs: 2000, initialDelayMs: 20, maxDelayMs: 80 } }).listPipelines('status'),
+        client({ retry: { deadlineMs: 10_000, initialDelayMs: 20, maxDelayMs: 80 } }).listPipelines('status'),
       );
-      const elapsed = Date.now() - t0;
       assert.deepStrictEqual(expectOk(r), [{ name: 'p' }]);
       assert.strictEqual(srv.requests.length, K + 1);
       assert.deepStrictEqual(
         log.map((l) => l.attempt),
         [1, 2, 3, 4, 5],
       );
-      // Full jitter: each wait is at most min(80, 20 * 2^(n-1)) ms.
-      const gaps = srv.requests.slice(1).map((r, i) => r.at - srv.requests[i].at);
-      const caps = [20, 40, 80, 80];
-      gaps.forEach((g, i) => assert.ok(g <= caps[i] + 250, `gap ${i} was ${g} ms`));
-      assert.ok(elapsed < 2000, `took ${elapsed} ms`);
     });
 
     for (const status of [408, 502, 504]) {
@@ -690,7 +684,6 @@ describe('FelderaClient (real HTTP on loopback)', function () {
 
     it('gives up at the deadline with the last answer', async () => {
       srv.handler = (_req, res) => felderaError(res, 503, 'Initializing', 'initializing', null);
-      const t0 = Date.now();
       const e = expectError(
         await track(
           client({ retry: { deadlineMs: 300, initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 1000 } }).getPipeline(
@@ -699,11 +692,10 @@ describe('FelderaClient (real HTTP on loopback)', function () {
           ),
         ),
       );
-      const elapsed = Date.now() - t0;
       assert.ok(e.kind === 'feldera' && e.status === 503 && e.errorCode === 'Initializing');
       assert.ok(srv.requests.length >= 3, `only ${srv.requests.length} attempts`);
-      // Without the deadline, 1000 attempts would take many seconds.
-      assert.ok(elapsed < 300 + 900, `took ${elapsed} ms`);
+      // Waits of up to 50 ms in a 300 ms deadline: the deadline ended it, long before the 1000 attempts allowed.
+      assert.ok(srv.requests.length < 1000, 'stopped by maxAttempts, not by the deadline');
     });
 
     it('honours Retry-After on 503, and does not wait past the deadline for it', async () => {
@@ -711,19 +703,37 @@ describe('FelderaClient (real HTTP on loopback)', function () {
         srv.requests.length === 1
           ? felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '1' })
           : json(res, 200, { status: 'healthy' });
-      const t0 = Date.now();
       expectOk(await track(client({ retry: { deadlineMs: 3000, initialDelayMs: 1, maxDelayMs: 2 } }).health()));
       const waited = srv.requests[1].at - srv.requests[0].at;
-      assert.ok(waited >= 950 && waited < 1900, `waited ${waited} ms`);
+      // The backoff alone would wait at most 2 ms.
+      assert.ok(waited >= 950, `waited ${waited} ms`);
 
-      srv.requests.length = 0;
-      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '20' });
-      const t1 = Date.now();
-      const e = expectError(await track(client({ retry: { deadlineMs: 3000 } }).health()));
-      assert.ok(e.kind === 'feldera' && e.status === 503);
+      // A wait that cannot end before the deadline is not started: the 503 comes back at once. (A client that slept
+      // 20 s, or until the 15 s deadline, would run into this test's 10 s timeout.)
+      for (const retryAfter of ['20', '3600']) {
+        srv.requests.length = 0;
+        srv.handler = (_req, res) =>
+          felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': retryAfter });
+        const e = expectError(await track(client({ retry: { deadlineMs: 15_000 } }).health()));
+        assert.ok(e.kind === 'feldera' && e.status === 503);
+        assert.strictEqual(srv.requests.length, 1);
+      }
+    });
+
+    it('a Retry-After beyond 30 s is waited as 30 s: a retry is never parked longer, whatever the deadline', async () => {
+      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '3600' });
+      const ac = new AbortController();
+      let settled = false;
+      // 30.5 s leave room for a 30 s wait but not for a longer one: a client honouring the hour would give up at once.
+      const pending = track(
+        client({ retry: { deadlineMs: 30_500, initialDelayMs: 1, maxDelayMs: 2 } }).health(ac.signal),
+      ).finally(() => (settled = true));
+      while (srv.requests.length === 0) await delay(10);
+      await delay(300);
+      assert.strictEqual(settled, false, 'gave up at once: the hour was not capped to a 30 s wait');
+      ac.abort();
+      assert.deepStrictEqual(await pending, { ok: false, error: { kind: 'cancelled' } });
       assert.strictEqual(srv.requests.length, 1);
-      assert.ok(Date.now() - t1 < 300, 'slept although the wait could not end before the deadline');
-      assert.ok(t1 - t0 < 2000);
     });
 
     it('does not retry 500, 400, 404, 401 or 409', async () => {
@@ -746,7 +756,6 @@ describe('FelderaClient (real HTTP on loopback)', function () {
   describe('no answer', () => {
     it('connection refused → network ECONNREFUSED, retried for a GET until the deadline', async () => {
       const port = await closedPort();
-      const t0 = Date.now();
       const c = client({
         baseUrl: `http://127.0.0.1:${port}`,
         retry: { deadlineMs: 200, initialDelayMs: 5, maxDelayMs: 20 },
@@ -756,7 +765,6 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       assert.ok(e.kind === 'network' && e.code === 'ECONNREFUSED' && /ECONNREFUSED/.test(e.message));
       assert.ok(log.length >= 2, 'a refused GET was not retried');
       assert.ok(log.every((l) => l.status === undefined && /ECONNREFUSED/.test(l.failure ?? '')));
-      assert.ok(Date.now() - t0 < 1500);
     });
 
     it('a POST is retried on ECONNREFUSED only, and reaches a server that comes up', async () => {
@@ -798,8 +806,9 @@ describe('FelderaClient (real HTTP on loopback)', function () {
         await track(client({ requestTimeoutMs: 150 }).startSamplyProfile('p', { durationSecs: 1 })),
       );
       const elapsed = Date.now() - t0;
+      // The message names the timeout applied: 150 ms, not this client's default of 2000 ms.
       assert.deepStrictEqual(e, { kind: 'timeout', message: 'no answer within 150 ms' });
-      assert.ok(elapsed >= 140 && elapsed < 1500, `took ${elapsed} ms`); // the default timeout is 2000 ms
+      assert.ok(elapsed >= 140, `took ${elapsed} ms`);
       assert.strictEqual(srv.requests.length, 1);
       assert.strictEqual(log[0].failure, 'no answer within 150 ms');
 
@@ -828,21 +837,19 @@ describe('FelderaClient (real HTTP on loopback)', function () {
       srv.handler = () => undefined;
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 80);
-      const t0 = Date.now();
+      // Not stopped by the abort, the call would end at the 5 s timeout as a timeout, not as cancelled.
       const r = await track(client({ requestTimeoutMs: 5000 }).listPipelines('status', ac.signal));
       assert.deepStrictEqual(r, { ok: false, error: { kind: 'cancelled' } });
-      assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms`); // the timeout is 5000 ms
       assert.strictEqual(log[0].failure, 'cancelled');
     });
 
     it('aborting during the backoff returns cancelled promptly, with no further request', async () => {
-      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '10' });
+      srv.handler = (_req, res) => felderaError(res, 503, 'PipelineUnavailable', 'u', null, { 'Retry-After': '30' });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
-      const t0 = Date.now();
+      // A backoff the abort does not cut would sleep the 30 s of Retry-After, far past this test's 10 s timeout.
       const r = await track(client({ retry: { deadlineMs: 60_000 } }).fetchSamplyProfile('p', {}, ac.signal));
       assert.deepStrictEqual(r, { ok: false, error: { kind: 'cancelled' } });
-      assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`); // Retry-After is 10 s
       await delay(50);
       assert.strictEqual(srv.requests.length, 1);
     });

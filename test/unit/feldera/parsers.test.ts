@@ -7,6 +7,7 @@ import {
   parseHttpDate,
   parseRetryAfter,
   redactSecrets,
+  retryAfterWaitMs,
   safeSnippet,
 } from '../../../src/feldera/parsers';
 
@@ -16,29 +17,35 @@ const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST
 const apiKeyArb = fc.string({ unit: alnum, minLength: 128, maxLength: 128 }).map((s) => `apikey:${s}`);
 const LEAK = /apikey:[A-Za-z0-9]|bearer\s+[A-Za-z0-9]|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]/i;
 
+const DAY = 86_400;
+const anyHeader = fc.option(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer().map(String)));
+
 describe('parseRetryAfter', () => {
-  it('is always a finite number in [0, 30] for any input', () => {
+  it('is always a whole number of seconds in [0, a day] for any input', () => {
     fc.assert(
-      fc.property(fc.option(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer().map(String))), (v) => {
+      fc.property(anyHeader, (v) => {
         const s = parseRetryAfter(v, NOW);
-        return Number.isFinite(s) && s >= 0 && s <= 30;
+        return Number.isInteger(s) && s >= 0 && s <= DAY;
       }),
       RUNS,
     );
   });
 
-  it('round-trips integers 0..30 (with surrounding whitespace)', () => {
+  it("keeps the server's value, a collection's time left: integers 0..a day round-trip (with whitespace)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 30 }), fc.constantFrom('', ' ', '\t'), (n, pad) => {
+      fc.property(fc.integer({ min: 0, max: DAY }), fc.constantFrom('', ' ', '\t'), (n, pad) => {
         return parseRetryAfter(`${pad}${n}${pad}`, NOW) === n;
       }),
       RUNS,
     );
+    // Not cut to the 30 s a single wait may last: a 120 s collection has 120 s left.
+    assert.strictEqual(parseRetryAfter('120', NOW), 120);
+    assert.strictEqual(parseRetryAfter('3600', NOW), 3600);
   });
 
-  it('clamps large integers to 30 and negative ones to 0', () => {
+  it('cuts absurd values down to a day and negative ones to 0', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 31n, max: 10n ** 40n }), (n) => parseRetryAfter(String(n), NOW) === 30),
+      fc.property(fc.bigInt({ min: BigInt(DAY + 1), max: 10n ** 40n }), (n) => parseRetryAfter(String(n), NOW) === DAY),
       RUNS,
     );
     fc.assert(
@@ -49,18 +56,18 @@ describe('parseRetryAfter', () => {
 
   it('rounds fractional seconds up', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 29 }), fc.integer({ min: 1, max: 999 }), (whole, frac) => {
+      fc.property(fc.integer({ min: 0, max: DAY - 1 }), fc.integer({ min: 1, max: 999 }), (whole, frac) => {
         return parseRetryAfter(`${whole}.${String(frac).padStart(3, '0')}`, NOW) === whole + 1;
       }),
       RUNS,
     );
   });
 
-  it('reads IMF-fixdate HTTP-dates relative to now: future → seconds (clamped), past → 0', () => {
+  it('reads IMF-fixdate HTTP-dates relative to now: future → seconds (up to a day), past → 0', () => {
     fc.assert(
       fc.property(fc.integer({ min: -5_000_000, max: 5_000_000 }), (delta) => {
         const header = new Date(NOW.getTime() + delta * 1000).toUTCString();
-        return parseRetryAfter(header, NOW) === Math.min(30, Math.max(0, delta));
+        return parseRetryAfter(header, NOW) === Math.min(DAY, Math.max(0, delta));
       }),
       RUNS,
     );
@@ -72,7 +79,7 @@ describe('parseRetryAfter', () => {
         fc.date({ min: new Date(Date.UTC(1970, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }),
         (d) => {
           const expected = Math.min(
-            30,
+            DAY,
             Math.max(0, Math.ceil((Math.floor(d.getTime() / 1000) * 1000 - NOW.getTime()) / 1000)),
           );
           return parseRetryAfter(d.toUTCString(), NOW) === expected;
@@ -98,8 +105,9 @@ describe('parseRetryAfter', () => {
     assert.strictEqual(parseRetryAfter('0.2'), 1);
     assert.strictEqual(parseRetryAfter('12'), 12);
     assert.strictEqual(parseRetryAfter('30'), 30);
-    assert.strictEqual(parseRetryAfter('31'), 30);
-    assert.strictEqual(parseRetryAfter('9'.repeat(400)), 30);
+    assert.strictEqual(parseRetryAfter('31'), 31);
+    assert.strictEqual(parseRetryAfter('86401'), DAY);
+    assert.strictEqual(parseRetryAfter('9'.repeat(400)), DAY);
   });
 
   it('reads the three HTTP-date formats and nothing looser', () => {
@@ -113,6 +121,25 @@ describe('parseRetryAfter', () => {
     assert.strictEqual(parseRetryAfter('Jan 2 2026', NOW), 1);
     assert.strictEqual(parseHttpDate('Sun, 32 Nov 1994 08:49:37 GMT'), undefined);
     assert.strictEqual(parseHttpDate('Sun, 06 Foo 1994 08:49:37 GMT'), undefined);
+  });
+});
+
+describe('retryAfterWaitMs', () => {
+  it('waits what Retry-After announces, but never more than 30 s at once', () => {
+    fc.assert(
+      fc.property(anyHeader, (v) => {
+        const ms = retryAfterWaitMs(v, NOW);
+        return ms === Math.min(parseRetryAfter(v, NOW), 30) * 1000;
+      }),
+      RUNS,
+    );
+    assert.strictEqual(retryAfterWaitMs('7', NOW), 7000);
+    assert.strictEqual(retryAfterWaitMs('0', NOW), 0);
+    assert.strictEqual(retryAfterWaitMs(undefined, NOW), 1000);
+    assert.strictEqual(retryAfterWaitMs('120', NOW), 30_000);
+    // A 503 with Retry-After: 3600 is asked again in 30 s, not parked for an hour.
+    assert.strictEqual(retryAfterWaitMs('3600', NOW), 30_000);
+    assert.strictEqual(retryAfterWaitMs(new Date(NOW.getTime() + 3_600_000).toUTCString(), NOW), 30_000);
   });
 });
 

@@ -9,14 +9,22 @@ import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { buildProfileModel, readProfileBytes, readProfileFile, type ProfileModel } from '../../../src/profile';
 import { CallNodeTable } from '../../../src/profile/callNodes';
-import { JsonBytesError, JsonBytesParser, parseJsonBytes } from '../../../src/profile/jsonBytes';
+import {
+  ByteStrings,
+  FelderaDataColumn,
+  JsonBytesError,
+  JsonBytesParser,
+  parseJsonBytes,
+} from '../../../src/profile/jsonBytes';
 import { decodeUtf8 } from '../../../src/profile/reader';
-import { generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
+import { smallProfile, smallProfileObject } from '../../emulator/profileGenerator';
+import { felderaSampleProfile, generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
 import { canonical } from './helpers';
 
 /** What JSON.parse would give: typed arrays back to arrays, NaN back to null. */
 function untyped(v: unknown): unknown {
   if (v instanceof Int32Array || v instanceof Float64Array) return Array.from(v, (x) => (x === x ? x : null));
+  if (v instanceof FelderaDataColumn || v instanceof ByteStrings) return untyped(v.toArray());
   if (Array.isArray(v)) return v.map(untyped);
   // fromEntries defines own properties, "__proto__" too, as JSON.parse does.
   if (typeof v === 'object' && v !== null)
@@ -139,6 +147,120 @@ describe('profile reader: fast paths', () => {
         }),
         { numRuns: 300 },
       );
+    });
+
+    it("reads a markers' data column of FelderaMarker objects into names, and anything else as JSON.parse does", () => {
+      const feldera = fc.nat({ max: 2 ** 31 - 1 }).map((name) => ({ type: 'FelderaMarker', name }));
+      const element = fc.oneof(
+        { weight: 6, arbitrary: feldera },
+        { weight: 1, arbitrary: feldera.map(({ name }) => ({ name, type: 'FelderaMarker' })) },
+        { weight: 1, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('Text', 'FelderaMarker'), name: fc.jsonValue() }) },
+        { weight: 1, arbitrary: fc.jsonValue() },
+      );
+      fc.assert(
+        fc.property(
+          fc.array(element, { maxLength: 30 }),
+          fc.constantFrom(undefined, 1),
+          fc.array(fc.nat(3000), { maxLength: 8 }),
+          (data, indent, cuts) => {
+            const doc = { markers: { length: data.length, data, name: data.map((_, i) => i) } };
+            const bytes = Buffer.from(JSON.stringify(doc, null, indent));
+            const whole = parseJsonBytes(bytes) as { markers: { data: unknown } };
+            assert.deepStrictEqual(untyped(whole), JSON.parse(bytes.toString('utf8')));
+            assert.deepStrictEqual(untyped(parseInPieces(bytes, cuts)), JSON.parse(bytes.toString('utf8')));
+            // Without spaces and starting with a FelderaMarker as Feldera writes it: the typed column.
+            const exact = /^\{"(type":"FelderaMarker","name":|name":)(0|[1-9]\d{0,8})(,"type":"FelderaMarker")?\}$/;
+            const isFeldera = (d: unknown) => {
+              const m = exact.exec(JSON.stringify(d) ?? '');
+              return m !== null && (m[1] === 'name":') === (m[3] !== undefined);
+            };
+            if (indent === undefined && data.length > 0 && isFeldera(data[0])) {
+              assert.ok(whole.markers.data instanceof FelderaDataColumn);
+              const col = whole.markers.data;
+              data.forEach((d, i) => assert.strictEqual(col.names[i] >= 0, isFeldera(d), JSON.stringify(d)));
+            }
+          },
+        ),
+        { numRuns: 500 },
+      );
+      // Only a "data" property is read so; elsewhere such objects are plain objects.
+      const other = parseJsonBytes(Buffer.from('{"x":[{"type":"FelderaMarker","name":1}]}')) as { x: unknown };
+      assert.ok(Array.isArray(other.x));
+    });
+
+    it('reads a string table as bytes, decoding each string as JSON.parse would, in any pieces', () => {
+      const str = fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'grapheme' }),
+        fc.constantFrom('', 'µs', 'Sum nn2 used 3μs real time, 2μs CPU time', '"quoted"\\', '\u0000\u001f\n'),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(str, { maxLength: 20 }),
+          fc.constantFrom(undefined, 1),
+          fc.array(fc.nat(600), { maxLength: 6 }),
+          (strings, indent, cuts) => {
+            const bytes = Buffer.from(
+              JSON.stringify({ shared: { stringArray: strings }, after: [1, 'x'] }, null, indent),
+            );
+            const v = parseJsonBytes(bytes) as { shared: { stringArray: unknown } };
+            if (strings.length > 0) assert.ok(v.shared.stringArray instanceof ByteStrings);
+            assert.deepStrictEqual(untyped(v), JSON.parse(bytes.toString('utf8')));
+            assert.deepStrictEqual(untyped(parseInPieces(bytes, cuts)), JSON.parse(bytes.toString('utf8')));
+            if (v.shared.stringArray instanceof ByteStrings) {
+              const t = v.shared.stringArray;
+              strings.forEach((x, i) => assert.strictEqual(t.get(i), x));
+              assert.strictEqual(t.get(strings.length), undefined);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+      // Broken UTF-8 and raw bytes: as Buffer.toString + JSON.parse decode them.
+      const raw = Buffer.concat([
+        Buffer.from('{"stringArray":["a'),
+        Buffer.from([0xc3, 0x28, 0xff, 0xe2, 0x82]),
+        Buffer.from('b","\\u00e9","'),
+        Buffer.from([0xce, 0xbc]),
+        Buffer.from('"]}'),
+      ]);
+      assert.deepStrictEqual(untyped(parseJsonBytes(raw)), JSON.parse(raw.toString('utf8')));
+      // Not only strings: a plain array, as JSON.parse gives it; a control character: an error, as for JSON.parse.
+      const mixed = Buffer.from('{"stringArray":["a","b",3,null,"c"]}');
+      assert.deepStrictEqual(parseJsonBytes(mixed), JSON.parse(mixed.toString()));
+      assert.throws(() => parseJsonBytes(Buffer.from('{"stringArray":["a","b\u0001"]}')), JsonBytesError);
+    });
+
+    it('reads decimals inline to the same double as JSON.parse', () => {
+      const decimal = fc
+        .tuple(
+          fc.boolean(),
+          fc.oneof(fc.constant('0'), fc.stringMatching(/^[1-9][0-9]{0,17}$/)),
+          fc.stringMatching(/^[0-9]{1,24}$/),
+        )
+        .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}.${frac}`);
+      fc.assert(
+        fc.property(fc.array(decimal, { minLength: 1, maxLength: 10 }), (xs) => {
+          const text = `{"length":${xs.length},"t":[${xs.join(',')}],"v":${xs[0]}}`;
+          assert.deepStrictEqual(untyped(parseJsonBytes(Buffer.from(text))), JSON.parse(text));
+        }),
+        { numRuns: 2000 },
+      );
+      for (const x of [
+        '0.1',
+        '-0.0',
+        '12345.6783',
+        '0.30000000000000004',
+        '9007199254740993.5',
+        '1.7976931348623157',
+      ]) {
+        assert.strictEqual(
+          Object.is((parseJsonBytes(Buffer.from(`{"x":[${x}]}`)) as { x: Float64Array }).x[0], JSON.parse(x)),
+          true,
+          x,
+        );
+      }
     });
 
     it('throws where JSON.parse throws, and agrees where it does not', () => {
@@ -294,16 +416,36 @@ describe('profile reader: fast paths', () => {
       assert.deepStrictEqual(canonical(a.summarize()), canonical(b.summarize()));
       assert.deepStrictEqual(a.functionWeights({ cpuOnly: true }), b.functionWeights({ cpuOnly: true }));
       assert.deepStrictEqual(a.functionWeights({ threads: [1] }), b.functionWeights({ threads: [1] }));
+      // Markers, operators and time selections too.
+      assert.deepStrictEqual(a.feldera, b.feldera);
+      assert.deepStrictEqual(a.meta.timeRange, b.meta.timeRange);
+      const range = { start: a.meta.timeRange.start, end: (a.meta.timeRange.start + a.meta.timeRange.end) / 2 };
+      assert.deepStrictEqual(a.operatorTable({ range }), b.operatorTable({ range }));
+      assert.deepStrictEqual(a.functionWeights({ range }), b.functionWeights({ range }));
+      assert.deepStrictEqual(a.threadStats({ range }), b.threadStats({ range }));
+      assert.deepStrictEqual(a.timeline({ buckets: 7 }), b.timeline({ buckets: 7 }));
+      const op = a.operatorTable().rows[0]?.nodeId;
+      if (op) assert.deepStrictEqual(a.functionWeights({ operator: op }), b.functionWeights({ operator: op }));
     };
 
     for (const version of LAYOUT_VERSIONS) {
-      it(`v${version}: the typed-column model is the JSON.parse model`, async () => {
-        const text = generateProfileText(sampleProfile(), version);
-        const r = await readProfileBytes(zlib.gzipSync(Buffer.from(text)));
-        if (!r.ok) assert.fail(r.error.message);
-        same(r.model, fromJson(text));
+      it(`v${version}: the typed-column model is the JSON.parse model, Feldera markers and counters included`, async () => {
+        for (const profile of [sampleProfile(), felderaSampleProfile('time'), felderaSampleProfile('timeDeltas')]) {
+          const text = generateProfileText(profile, version);
+          const r = await readProfileBytes(zlib.gzipSync(Buffer.from(text)));
+          if (!r.ok) assert.fail(r.error.message);
+          same(r.model, fromJson(text));
+        }
       });
     }
+
+    it("the emulator's Feldera profile: the typed-column model is the JSON.parse model", async () => {
+      const params = { pipeline: 'fast', workers: 3 };
+      const r = await readProfileBytes(smallProfile(params));
+      if (!r.ok) assert.fail(r.error.message);
+      assert.ok(r.model.feldera.evals > 0);
+      same(r.model, fromJson(JSON.stringify(smallProfileObject(params))));
+    });
 
     it('a generated 2 MiB profile, streamed in chunks, gives the JSON.parse model', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feldera-profile-fast-'));

@@ -34,6 +34,18 @@ export interface GenSampleColumns {
   cpuDelta?: Float64Array;
 }
 
+/** A marker; strings (its name, a FelderaMarker's tooltip) go into the layout's string table. */
+export interface GenMarker {
+  name: string;
+  /** Index into the categories: 0 Other, 1 User, then GenProfile.categories. */
+  category: number;
+  start: number | null;
+  end: number | null;
+  phase: number;
+  /** A FelderaMarker whose `name` field is this text, or any other `data` as it is written. */
+  data: { feldera: string } | { raw: unknown };
+}
+
 export interface GenThread {
   name: string;
   tid: string;
@@ -43,6 +55,18 @@ export interface GenThread {
   /** Distinct stacks, each root → leaf. */
   stacks: GenFrame[][];
   samples: GenSampleColumns | (() => GenSampleColumns);
+  markers?: GenMarker[];
+}
+
+/** A counter, written as samply does: `count` holds the change since the previous sample. */
+export interface GenCounter {
+  name: string;
+  category: string;
+  time: number[];
+  /** The value at each time (e.g. RSS in bytes). */
+  value: number[];
+  /** Which time column to write (default: `time`). */
+  timeColumn?: 'time' | 'timeDeltas';
 }
 
 export interface GenProfile {
@@ -54,6 +78,10 @@ export interface GenProfile {
   libs: string[];
   funcs: GenFunc[];
   threads: GenThread[];
+  /** Categories appended to Other and User (Feldera appends its marker categories). */
+  categories?: string[];
+  markerSchema?: unknown[];
+  counters?: GenCounter[];
 }
 
 /** The profile's JSON text, in pieces (so a big one can be streamed). */
@@ -76,9 +104,10 @@ export function* emitProfile(p: GenProfile, version: LayoutVersion): Generator<s
     categories: [
       { name: 'Other', color: 'grey', subcategories: ['Other'] },
       { name: 'User', color: 'yellow', subcategories: ['Other'] },
+      ...(p.categories ?? []).map((name) => ({ name, color: 'blue', subcategories: ['Other'] })),
     ],
     sampleUnits: { time: 'ms', eventDelay: 'ms', threadCPUDelta: 'µs' },
-    markerSchema: [],
+    markerSchema: p.markerSchema ?? [],
     usesOnlyOneStackType: true,
     sourceCodeIsNotOnSearchfox: true,
     pausedRanges: [],
@@ -121,7 +150,8 @@ export function* emitProfile(p: GenProfile, version: LayoutVersion): Generator<s
       processShutdownTime: null,
       pausedRanges: [],
       showMarkersInTimeline: false,
-      markers: { length: 0, category: [], data: [], endTime: [], name: [], phase: [], startTime: [] },
+      // Before the tables: its strings must be in a thread's own string table when that is written.
+      markers: markersTable(t.markers ?? [], strings),
     };
     yield `${ti ? ',' : ''}${JSON.stringify(head).slice(0, -1)}`;
     if (!sharedTables) {
@@ -153,7 +183,7 @@ export function* emitProfile(p: GenProfile, version: LayoutVersion): Generator<s
     }
     yield '}}';
   }
-  yield '],"pages":[],"profilerOverhead":[],"counters":[]';
+  yield `],"pages":[],"profilerOverhead":[],"counters":${JSON.stringify((p.counters ?? []).map(counterJson))}`;
   if (sharedStrings || sharedTables) {
     const shared: Record<string, unknown> = {};
     if (sharedBuilt) {
@@ -176,6 +206,28 @@ export function generateProfileText(p: GenProfile, version: LayoutVersion): stri
 
 export function generateProfile(p: GenProfile, version: LayoutVersion): unknown {
   return JSON.parse(generateProfileText(p, version));
+}
+
+function markersTable(markers: GenMarker[], strings: StringTable): Record<string, unknown> {
+  return {
+    length: markers.length,
+    category: markers.map((m) => m.category),
+    data: markers.map((m) =>
+      'feldera' in m.data ? { type: 'FelderaMarker', name: strings.get(m.data.feldera) } : m.data.raw,
+    ),
+    endTime: markers.map((m) => m.end),
+    name: markers.map((m) => strings.get(m.name)),
+    phase: markers.map((m) => m.phase),
+    startTime: markers.map((m) => m.start),
+  };
+}
+
+function counterJson(c: GenCounter): Record<string, unknown> {
+  const count = c.value.map((v, i) => (i === 0 ? v : v - c.value[i - 1]));
+  const samples: Record<string, unknown> = { length: c.time.length, count, number: c.time.map(() => 0) };
+  if (c.timeColumn === 'timeDeltas') samples.timeDeltas = c.time.map((t, i) => (i === 0 ? t : t - c.time[i - 1]));
+  else samples.time = c.time;
+  return { category: c.category, name: c.name, description: c.name, mainThreadIndex: 0, pid: '100', samples };
 }
 
 /** A numeric column in pieces; -1 in an Int32Array and NaN in a Float64Array are written as null. */
@@ -467,6 +519,87 @@ export function sampleProfile(oscpu = 'Linux 6.8 (host 1 of 4)'): GenProfile {
       },
     ],
   };
+}
+
+/** Feldera's marker categories as this test profile appends them: Operator = 2, Step = 3, Transaction = 4, Exchange = 5. */
+export const FELDERA_CATEGORIES = ['Operator', 'Step', 'Transaction', 'Exchange'];
+const OPERATOR = 2;
+const STEP = 3;
+const TRANSACTION = 4;
+const EXCHANGE = 5;
+
+const evalMarker = (text: string, start: number, end: number): GenMarker => ({
+  name: 'eval',
+  category: OPERATOR,
+  start,
+  end,
+  phase: 1,
+  data: { feldera: text },
+});
+
+/**
+ * sampleProfile() as a Feldera pipeline would have it: the workers named `dbsp-worker-0/1`, eval spans around some of
+ * their samples (a nested circuit among them, tooltips with μ, µ and u), Step and Transaction spans and one marker of
+ * each kind a reader must skip on the main thread, an RSS counter and another counter. Expected values are worked out
+ * by hand in markers.test.ts.
+ */
+export function felderaSampleProfile(counterTime: 'time' | 'timeDeltas' = 'time'): GenProfile {
+  const p = sampleProfile();
+  const [main, w0, w1] = p.threads;
+  w0.name = 'dbsp-worker-0';
+  w1.name = 'dbsp-worker-1';
+  // Listed as Feldera logs them, when they end: the nested circuit after its operator.
+  w0.markers = [
+    evalMarker('Map Index 1 nn1 used 900μs real time, 800μs CPU time', 0.5, 1.5),
+    { name: 'send', category: EXCHANGE, start: 3, end: 3.1, phase: 1, data: { feldera: 'send to 1 worker' } },
+    evalMarker('Sum nn2 used 2000μs real time, 1000μs CPU time', 8.5, 10.1),
+    evalMarker('Z^-1 (output) nn3_n1 used 500μs real time, 400μs CPU time', 10.8, 11.4),
+    evalMarker('Subcircuit nn3 used 1800μs real time, 1500μs CPU time', 10.2, 12),
+  ];
+  w1.markers = [
+    evalMarker('Map Index 1 nn1 used 1000μs real time, 1000μs CPU time', 1.5, 2.5),
+    evalMarker('Sum nn2 used 3µs real time, 2µs CPU time', 5, 5.003),
+    evalMarker('Sum nn2 used 4us real time, 3us CPU time', 6, 6.004),
+  ];
+  const bad = (m: Partial<GenMarker>): GenMarker => ({
+    name: 'step',
+    category: STEP,
+    start: 1,
+    end: 2,
+    phase: 1,
+    data: { feldera: 'step 9' },
+    ...m,
+  });
+  main.markers = [
+    { name: 'input', category: STEP, start: 0, end: 0.4, phase: 1, data: { feldera: 'supply input before step 1' } },
+    { name: 'step', category: STEP, start: 0.4, end: 6, phase: 1, data: { feldera: 'step 1' } },
+    {
+      name: 'commit',
+      category: TRANSACTION,
+      start: 0.4,
+      end: 11,
+      phase: 1,
+      data: { feldera: 'transaction 7 committed 42 records' },
+    },
+    // One of each kind the reader skips.
+    bad({ phase: 0, end: 1 }),
+    bad({ phase: 2 }),
+    bad({ data: { raw: null } }),
+    bad({ data: { raw: { type: 'Text', name: 3 } } }),
+    bad({ start: null }),
+    bad({ start: 5, end: 4 }),
+    bad({ name: 'eval', category: OPERATOR, data: { feldera: 'Map nn1 used lots of time' } }),
+    bad({ data: { raw: { type: 'FelderaMarker', name: 99999 } } }),
+  ];
+  p.categories = FELDERA_CATEGORIES;
+  p.markerSchema = [
+    { name: 'FelderaMarker', display: ['marker-chart'], fields: [{ key: 'name', format: 'unique-string' }] },
+  ];
+  p.counters = [
+    { name: 'RSS', category: 'Memory', time: [0, 4, 8, 12], value: [100, 300, 250, 400], timeColumn: counterTime },
+    { name: 'malloc', category: 'Memory', time: [0, 1], value: [5, 6], timeColumn: counterTime },
+  ];
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------------

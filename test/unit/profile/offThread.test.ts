@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { readProfileModel } from '../../../src/profile';
+import { readProfileModel, readProfileModelFromBytes } from '../../../src/profile';
+import { smallProfile } from '../../emulator/profileGenerator';
 import { openProfileOffThread, type ProfileHandle } from '../../../src/profile/offThread';
 import { writeBigProfile } from './generate';
 import { fixture, REPO_ROOT } from './helpers';
@@ -66,6 +67,39 @@ describe('profile read off the calling thread (worker)', function () {
     }
     assert.strictEqual(detailsCompared, 2);
     assert.strictEqual(await r.profile.functionDetails(-1, {}), undefined);
+  });
+
+  it('answers the Feldera queries (threads, operators, details, timeline; ranges and operators) as in-process', async () => {
+    const bytes = smallProfile({ pipeline: 'offthread', workers: 3 });
+    const local = await readProfileModelFromBytes(bytes);
+    assert.ok(local.ok);
+    const r = await openProfileOffThread({ bytes }, { workerFile: WORKER });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    handles.push(r.profile);
+    const p = r.profile;
+    const m = local.model;
+    assert.deepStrictEqual(p.feldera, m.feldera);
+    assert.ok(p.feldera.hasOperators && p.feldera.workers.length === 3);
+    const { start, end } = m.meta.timeRange;
+    const range = { start, end: (start + end) / 2 };
+    const top = m.operatorTable({ limit: 1 }).rows[0].nodeId;
+    assert.deepStrictEqual(
+      await p.operators({ range, sort: 'skew', limit: 5 }),
+      m.operatorTable({ range, sort: 'skew', limit: 5 }),
+    );
+    assert.deepStrictEqual(await p.operatorDetails(top, { range }), m.operatorDetails(top, { range }));
+    assert.strictEqual(await p.operatorDetails('no such node', {}), undefined);
+    assert.deepStrictEqual(await p.threadStats({ operator: top }), m.threadStats({ operator: top }));
+    assert.deepStrictEqual(
+      await p.timeline({ buckets: 64, threads: [1, 2] }),
+      m.timeline({ buckets: 64, threads: [1, 2] }),
+    );
+    const sel = { operator: top, range, cpuOnly: true };
+    const summary = await p.summarizeSelection(sel);
+    assert.deepStrictEqual(summary, m.summarizeSelection(sel));
+    assert.ok(summary.samples > 0);
+    const f = summary.topSelf[0].id;
+    assert.deepStrictEqual(await p.functionDetails(f, sel), m.functionDetails(f, sel));
   });
 
   it('reads bytes handed over (a file from a virtual file system) the same way', async function () {
@@ -140,29 +174,29 @@ describe('profile read off the calling thread (worker)', function () {
     if (!fs.existsSync(big)) {
       await writeBigProfile(big, { targetBytes: 40 * 1024 * 1024, threads: 8, seed: 3, gzip: true });
     }
-    // How long the same parse holds a thread: what the caller would be blocked for if it ran here.
-    const text = zlib.gunzipSync(fs.readFileSync(big)).toString('utf8');
-    let t = performance.now();
-    JSON.parse(text);
-    const parseMs = performance.now() - t;
-
-    let worstGap = 0;
-    t = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - t);
-      t = now;
-    }, 5);
+    // Turns of the calling thread's event loop from the parse on ('parsing', then 'summarizing': the model is built)
+    // to the answer. A parse and build on this thread would hold it for that whole time: not one turn. How long the
+    // thread is held at once, in-process against the worker, is a figure of `npm run bench` (profile), not a test.
+    let turns = 0;
+    let parsing = false;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      if (parsing) turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
     try {
-      const r = await openProfileOffThread({ path: big }, { workerFile: WORKER });
+      const r = await openProfileOffThread(
+        { path: big },
+        { workerFile: WORKER, onPhase: (p) => (parsing ||= p === 'parsing') },
+      );
       assert.ok(r.ok);
       r.profile.dispose();
     } finally {
-      clearInterval(timer);
+      done = true;
     }
-    assert.ok(
-      worstGap < parseMs / 2,
-      `the calling thread was held ${worstGap.toFixed(0)} ms at once (a parse here takes ${parseMs.toFixed(0)} ms)`,
-    );
+    assert.ok(parsing, 'never reached the parse');
+    assert.ok(turns > 0, 'the calling thread did not run while the profile was parsed and its model built');
   });
 });
