@@ -4,9 +4,9 @@
 // process of its own, alternating, medians. Also: memory at 100 MiB and 1 GiB, how fast a cancel ends a download,
 // and one measurement through the real command in the real extension host.
 //
-// The bodies are generated once and cached: the emulator's samply-like profile (its generator makes ~40-90 MiB/s,
-// so serving it live would measure the generator) and a stored-deflate gzip (inflating it is almost free, so the
-// check costs little and the rest of the engine shows).
+// The bodies are generated once and cached, and served from the file (served live, the generator would be part of
+// what is measured): the emulator's samply-like profile, and a stored-deflate gzip (inflating it is almost free, so
+// the check costs little and the rest of the engine shows).
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';

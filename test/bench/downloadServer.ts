@@ -1,7 +1,7 @@
 // A Feldera stand-in for download measurements, run as a process of its own (as a real server is): the emulator
 // answers every API call, except that the profile of one pipeline is served from a file, chunked and without
-// Content-Length as Feldera sends it. Served live, the emulator's profile generator (tens of MiB/s) would be what is
-// measured, not the client.
+// Content-Length as Feldera sends it. Served live, the emulator's profile generator would be part of what is
+// measured, not only the client.
 //   node out/test/bench/downloadServer.js <profile.json.gz> [pipeline]
 // Prints one JSON line {"url": "http://127.0.0.1:PORT"}; runs until its stdin closes or it gets SIGTERM.
 import * as fs from 'fs';
