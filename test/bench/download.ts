@@ -307,6 +307,15 @@ const CHANGES = [
   "A 'data' listener on the check's output instead of resume() (no extra tick per output buffer), alone or with 1 " +
     'MiB output buffers: no measurable change (CPU 4.2-4.5 s per GiB either way; 1 MiB buffers peak higher, up to ' +
     '70 MiB). Not kept.',
+  "Node's http directly instead of node-fetch, measured as a body read and dropped (1 GiB, 4 alternating rounds): " +
+    '0.38-0.52 s CPU with http.get, 0.43-0.69 s through FelderaClient (node-fetch and the guard stream): at most ' +
+    'about 0.1 s of the 4.3 s of CPU an engine run takes on the samply-like body. Not needed to reach the targets: ' +
+    'node-fetch stays the only HTTP client, and the key and redirect rules stay in client.ts alone.',
+  'At the end, the engine before and after these changes side by side (alternating, load average 6-8): ' +
+    'stored-deflate before 2.6 s (CPU 2.0-2.4 s), after 2.0 s (CPU 1.4-1.6 s), plain Node 4.5 s; samply-like (the ' +
+    "body of the emulator's earlier generator) before 5.7 s (CPU 5.0-5.6 s), after 4.8 s (CPU 4.2-4.4 s), plain " +
+    'Node 7.9 s, zlib alone 3.7 s. The engine before was also far more sensitive to load: at load 9-15 it took 5.8 s ' +
+    'on the stored-deflate body, 1.57× plain Node.',
 ];
 
 export async function downloadFigures(): Promise<Figure[]> {
