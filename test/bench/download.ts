@@ -460,7 +460,7 @@ export async function downloadFigures(): Promise<Figure[]> {
     figure: 'memory during download',
     measured: `peak RSS growth ${mib(growthSmall)} at 100 MiB, ${mib(growthBig)} at 1 GiB (${
       growthBig >= growthSmall ? '+' : '−'
-    }${mib(Math.abs(growthBig - growthSmall))})`,
+    }${mib(Math.abs(growthBig - growthSmall), 2)})`,
     baseline: `RSS before: ${mib(median(sa.engine.map((r) => r.baselineRss ?? NaN)))}`,
     target: `≤ 64 MiB, and no growth 100 MiB → 1 GiB (≤ ${mib(GROWTH_TOLERANCE, 0)} more, GC noise)`,
     met: memoryMet,
