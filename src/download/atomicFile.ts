@@ -3,10 +3,8 @@
 // synced, and then hard-linked under a free name (link fails instead of overwriting, even when another writer races).
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
-import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
-import { Writable, type Readable } from 'stream';
-import { pipeline } from 'stream/promises';
+import { finished, type Readable } from 'stream';
 import * as zlib from 'zlib';
 import { MAX_NAME_ATTEMPTS, numberedName } from './naming';
 import type { DownloadError, DownloadResult } from './types';
@@ -18,13 +16,24 @@ export interface SaveStreamOptions {
   signal?: AbortSignal;
   /** Give up when no byte arrives for this long (default 60 s; 0 turns it off). */
   stallMs?: number;
-  /** Called with the total number of bytes written so far, as they arrive. */
+  /** Called with the number of bytes received so far: 0 at the start, then once per slice (≤ 1 MiB) received. */
   onBytes?(n: number): void;
   /** Called once the body has ended, before the last checks and the sync to disk. */
   onBodyEnd?(n: number): void;
   /** `gzip` (default): the body must be one or more complete gzip members and nothing else. */
   validate?: 'gzip' | 'none';
+  /** Creates the temp file (`wx`: never an existing one); replaceable so tests can make its writes fail. */
+  openTempFile?(path: string): Promise<TempFile>;
 }
+
+/** The calls made on the temp file (what a `fs/promises` FileHandle offers). */
+export interface TempFile {
+  write(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const openExclusive = (file: string): Promise<TempFile> => fsp.open(file, 'wx', 0o644);
 
 /** File-system calls used to move the temp file into place; replaceable so tests can take the fallback path. */
 export interface PlaceFs {
@@ -39,6 +48,17 @@ class Failure extends Error {
 }
 
 /**
+ * Bytes go to the file and to the gzip check in slices of up to this many (received chunks copied together): each
+ * write and each inflate call is a round trip to the thread pool, so fewer and larger ones keep both busy.
+ */
+const SLICE_BYTES = 1024 * 1024;
+/**
+ * Slice buffers, reused: at most this many slices are received but not yet both written and checked (the body is
+ * paused meanwhile). Reusing them keeps memory flat: a fresh buffer per slice is garbage that V8 collects late.
+ */
+const MAX_SLICES = 4;
+
+/**
  * Saves `body` as `folder/finalName` (or `finalName` numbered `-1`, `-2`... when that name is taken), creating the
  * folder. Never overwrites a file; on any failure, stall or abort, removes its temp file and leaves the folder as it
  * was (apart from creating it). Memory use does not depend on the body's size.
@@ -50,112 +70,283 @@ export async function saveStreamAtomically(
   opts: SaveStreamOptions = {},
 ): Promise<DownloadResult> {
   const { signal } = opts;
-  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
-  if (signal?.aborted) {
+  const refused = refuseAtOnce(finalName, signal);
+  if (refused) {
     body.destroy();
-    return { ok: false, error: { kind: 'cancelled' } };
+    return { ok: false, error: refused };
   }
+  const temp = await createTempFile(folder, finalName, opts.openTempFile ?? openExclusive);
+  if ('error' in temp) {
+    body.destroy();
+    return { ok: false, error: temp.error };
+  }
+  const copy = new CopyToTempFile(body, temp.fh, temp.path, opts);
+  try {
+    const bytes = await copy.run();
+    await temp.fh.close();
+    if (signal?.aborted) throw new Failure({ kind: 'cancelled' });
+    const finalPath = await placeWithoutOverwrite(temp.path, folder, finalName);
+    return { ok: true, path: finalPath, bytes };
+  } catch (e) {
+    await copy.settled();
+    await temp.fh.close().catch(() => undefined);
+    await fsp.unlink(temp.path).catch(() => undefined);
+    return { ok: false, error: e instanceof Failure ? e.error : classify(e, signal) };
+  }
+}
+
+/** What is wrong before anything is touched: an abort already signalled, or a name that is not a plain file name. */
+function refuseAtOnce(finalName: string, signal: AbortSignal | undefined): DownloadError | undefined {
+  if (signal?.aborted) return { kind: 'cancelled' };
   if (!isPlainName(finalName)) {
-    body.destroy();
-    return fsFailure(`"${finalName}" is not a plain file name.`, 'EINVAL');
+    return { kind: 'filesystem', message: `"${finalName}" is not a plain file name.`, code: 'EINVAL' };
   }
+  return undefined;
+}
+
+/** Creates the folder and a new hidden temp file in it (never an existing one). */
+async function createTempFile(
+  folder: string,
+  finalName: string,
+  open: (file: string) => Promise<TempFile>,
+): Promise<{ fh: TempFile; path: string } | { error: DownloadError }> {
   try {
     await fsp.mkdir(folder, { recursive: true });
   } catch (e) {
-    body.destroy();
-    return { ok: false, error: fsError(`Could not create the folder ${folder}`, e) };
+    return { error: fsError(`Could not create the folder ${folder}`, e) };
   }
   const tempPath = path.join(folder, tempName(finalName));
-  let fh: FileHandle | undefined;
   try {
-    fh = await fsp.open(tempPath, 'wx', 0o644);
+    return { fh: await open(tempPath), path: tempPath };
   } catch (e) {
-    body.destroy();
-    return { ok: false, error: fsError(`Could not write into the folder ${folder}`, e) };
+    return { error: fsError(`Could not write into the folder ${folder}`, e) };
+  }
+}
+
+/**
+ * Copies a body into an open temp file while checking it as gzip, and syncs the file. The network, the disk and the
+ * check overlap: received chunks are copied into slices; each full slice (or, when nothing is in flight, whatever has
+ * arrived) is written at its offset and fed to the check without waiting for the slices before it. The body is
+ * paused only while every slice buffer is in use. Any failure (body error, write error, bad gzip, stall, abort)
+ * destroys the body and rejects run().
+ */
+class CopyToTempFile {
+  private readonly gzip: GzipCheck | undefined;
+  private readonly stallMs: number;
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  /** The slice being filled, and how far. */
+  private slice: Buffer | undefined;
+  private filled = 0;
+  /** Chunks (or their rest) that arrived while every slice buffer was in use, in order. */
+  private waiting: Buffer[] = [];
+  private slicesInFlight = 0;
+  /** Bytes handed to the file and the check so far: the offset of the next slice. */
+  private dispatched = 0;
+  private bodyEnded = false;
+  /** Whether the check has taken in the first slice (always, without a check). */
+  private firstSliceChecked: boolean;
+  private paused = false;
+  private finishing = false;
+  private failure: Failure | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private writesDone: Promise<void> = Promise.resolve();
+  private outcome?: { resolve(bytes: number): void; reject(e: Failure): void };
+
+  constructor(
+    private readonly body: Readable,
+    private readonly fh: TempFile,
+    private readonly tempPath: string,
+    private readonly opts: SaveStreamOptions,
+  ) {
+    this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+    this.gzip = opts.validate === 'none' ? undefined : new GzipCheck((f) => this.fail(f));
+    this.firstSliceChecked = !this.gzip;
   }
 
-  let failure: Failure | undefined;
-  let bytes = 0;
-  let stallTimer: NodeJS.Timeout | undefined;
-  const gzip = opts.validate === 'none' ? undefined : new GzipCheck();
-  const file = fh;
+  run(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.outcome = { resolve, reject };
+      this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+      report(this.opts.onBytes, 0);
+      this.armStallTimer();
+      finished(this.body, { writable: false }, (err) => {
+        if (err) this.fail(err instanceof Failure ? err : classify(err, this.opts.signal));
+        else this.onBodyEnd();
+      });
+      this.body.on('data', this.onData);
+    });
+  }
 
-  const fail = (error: DownloadError) => {
-    failure ??= new Failure(error);
-    sink.destroy(failure);
-    body.destroy();
+  /** Resolves once no write is running any more (after a failure, before the temp file is removed). */
+  async settled(): Promise<void> {
+    await this.writesDone.catch(() => undefined);
+  }
+
+  private readonly onAbort = () => this.fail(new Failure({ kind: 'cancelled' }));
+
+  private readonly onData = (chunk: Buffer | string) => {
+    if (this.failure) return;
+    this.stallTimer?.refresh();
+    const buf = toBuffer(chunk);
+    if (this.waiting.length > 0) this.waiting.push(buf);
+    else this.take(buf);
+    // Idle: write at once (a slow body is written as it comes). Busy: fill the slice.
+    if (this.slicesInFlight === 0) this.dispatch();
+    // Nothing more is read until the first slice has passed: a body that is not gzip at all (an HTML error page)
+    // stops there, however fast it comes.
+    if (!this.firstSliceChecked || this.waiting.length > 0) this.pause();
   };
-  const disarm = () => {
-    if (stallTimer) clearTimeout(stallTimer);
-    stallTimer = undefined;
-  };
-  const arm = () => {
-    disarm();
-    if (stallMs > 0) {
-      stallTimer = setTimeout(() => {
-        const secs = Math.round(stallMs / 100) / 10;
-        fail({
-          kind: 'stalled',
-          afterMs: stallMs,
-          message: `The server sent nothing for ${secs} s, so the download was stopped. Try again; if it keeps happening, check the network or proxy between VS Code and Feldera.`,
-        });
-      }, stallMs);
+
+  /** Copies `buf` into slices, dispatching each one that fills; what does not fit waits for a free slice buffer. */
+  private take(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) {
+      if (!this.slice) {
+        this.slice = this.free.pop() ?? this.allocate();
+        if (!this.slice) {
+          this.waiting.push(off === 0 ? buf : buf.subarray(off));
+          return;
+        }
+        this.filled = 0;
+      }
+      const n = buf.copy(this.slice, this.filled, off);
+      this.filled += n;
+      off += n;
+      if (this.filled === this.slice.length) this.dispatch();
     }
-  };
-  const onAbort = () => fail({ kind: 'cancelled' });
+  }
 
-  const handle = async (chunks: Buffer[]) => {
-    disarm();
-    const n = chunks.reduce((sum, c) => sum + c.length, 0);
-    bytes += n;
-    await Promise.all([
-      writeAll(file, chunks).catch((e: unknown) => {
-        throw new Failure(fsError(`Could not write ${tempPath}`, e));
-      }),
-      gzip?.write(chunks),
-    ]);
-    report(opts.onBytes, bytes);
-    arm();
-  };
+  private allocate(): Buffer | undefined {
+    if (this.allocated >= MAX_SLICES) return undefined;
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(SLICE_BYTES);
+  }
 
-  const sink = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      handle([toBuffer(chunk)]).then(() => cb(), cb);
-    },
-    writev(chunks, cb) {
-      handle(chunks.map((c) => toBuffer(c.chunk as Buffer | string))).then(() => cb(), cb);
-    },
-    final(cb) {
-      disarm();
-      report(opts.onBodyEnd, bytes);
-      (async () => {
-        await gzip?.finish();
-        await file.sync().catch((e: unknown) => {
-          throw new Failure(fsError(`Could not write ${tempPath}`, e));
-        });
-      })().then(() => cb(), cb);
-    },
-  });
+  private onBodyEnd(): void {
+    if (this.failure) return;
+    this.bodyEnded = true;
+    this.disarmStallTimer();
+    const waiting = this.waiting.reduce((sum, b) => sum + b.length, 0);
+    report(this.opts.onBodyEnd, this.dispatched + this.filled + waiting);
+    if (this.slicesInFlight === 0) this.dispatch();
+    this.maybeFinish();
+  }
 
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    report(opts.onBytes, 0);
-    arm();
-    await pipeline(body, sink);
-    if (failure) throw failure;
-    await fh.close();
-    fh = undefined;
-    if (signal?.aborted) throw new Failure({ kind: 'cancelled' });
-    const finalPath = await placeWithoutOverwrite(tempPath, folder, finalName);
-    return { ok: true, path: finalPath, bytes };
-  } catch (e) {
-    await fh?.close().catch(() => undefined);
-    await fsp.unlink(tempPath).catch(() => undefined);
-    return { ok: false, error: failure?.error ?? classify(e, signal) };
-  } finally {
-    disarm();
-    gzip?.destroy();
-    signal?.removeEventListener('abort', onAbort);
+  /** Writes and checks the slice filled so far, without waiting for the slices before it. */
+  private dispatch(): void {
+    const buffer = this.slice;
+    if (!buffer || this.filled === 0 || this.failure) return;
+    const bytes = buffer.subarray(0, this.filled);
+    this.slice = undefined;
+    this.filled = 0;
+    const position = this.dispatched;
+    this.dispatched += bytes.length;
+    this.slicesInFlight++;
+    // Once a slice, not once a chunk: a progress report can cost a message to the UI.
+    if (!this.bodyEnded) report(this.opts.onBytes, this.dispatched);
+    let pending = this.gzip ? 2 : 1;
+    const done = () => {
+      if (--pending > 0) return;
+      this.slicesInFlight--;
+      this.free.push(buffer);
+      if (!this.failure) this.afterSlice();
+    };
+    const write = writeAt(this.fh, bytes, position).then(done, (e: unknown) =>
+      this.fail(new Failure(fsError(`Could not write ${this.tempPath}`, e))),
+    );
+    this.writesDone = Promise.all([this.writesDone, write]).then(() => undefined);
+    this.gzip?.feed(bytes, () => {
+      if (!this.firstSliceChecked) {
+        this.firstSliceChecked = true;
+        if (!this.failure) this.afterSlice();
+      }
+      done();
+    });
+  }
+
+  /** A slice buffer is free again: take in what waited for it, go on reading, or finish. */
+  private afterSlice(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < waiting.length; i++) {
+      this.take(waiting[i]);
+      if (this.waiting.length > 0) {
+        this.waiting.push(...waiting.slice(i + 1));
+        break;
+      }
+    }
+    if (this.slicesInFlight === 0 || (this.bodyEnded && this.waiting.length === 0)) this.dispatch();
+    if (this.paused && this.waiting.length === 0 && !this.bodyEnded) this.resume();
+    this.maybeFinish();
+  }
+
+  /** After the body's end and the last slice: the end of the gzip check, then the sync to disk. */
+  private maybeFinish(): void {
+    if (!this.bodyEnded || this.slicesInFlight > 0 || this.filled > 0 || this.waiting.length > 0) return;
+    if (this.finishing || this.failure) return;
+    this.finishing = true;
+    (async () => {
+      await this.gzip?.finish();
+      await this.fh.sync().catch((e: unknown) => {
+        throw new Failure(fsError(`Could not write ${this.tempPath}`, e));
+      });
+    })().then(
+      () => {
+        if (this.failure) return;
+        this.cleanUp();
+        this.outcome?.resolve(this.dispatched);
+      },
+      (e: unknown) => this.fail(e instanceof Failure ? e : new Failure(fsError(`Could not write ${this.tempPath}`, e))),
+    );
+  }
+
+  private fail(f: Failure | DownloadError): void {
+    if (this.failure) return;
+    this.failure = f instanceof Failure ? f : new Failure(f);
+    this.cleanUp();
+    this.body.destroy();
+    this.gzip?.destroy();
+    this.outcome?.reject(this.failure);
+  }
+
+  private cleanUp(): void {
+    this.disarmStallTimer();
+    this.body.off('data', this.onData);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    // Waiting for the disk or the check is not the server stalling.
+    this.disarmStallTimer();
+    this.body.pause();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.armStallTimer();
+    this.body.resume();
+  }
+
+  private armStallTimer(): void {
+    this.disarmStallTimer();
+    if (this.stallMs <= 0) return;
+    const stallMs = this.stallMs;
+    this.stallTimer = setTimeout(() => {
+      const secs = Math.round(stallMs / 100) / 10;
+      this.fail({
+        kind: 'stalled',
+        afterMs: stallMs,
+        message: `The server sent nothing for ${secs} s, so the download was stopped. Try again; if it keeps happening, check the network or proxy between VS Code and Feldera.`,
+      });
+    }, stallMs);
+  }
+
+  private disarmStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 }
 
@@ -228,65 +419,57 @@ async function syncFolder(folder: string): Promise<void> {
 
 /**
  * Feeds bytes through a gunzip whose output is thrown away, so a truncated member, a non-gzip body or trailing bytes
- * after the last member are caught while downloading (an HTML error page fails on its first chunk).
+ * after the last member are caught while downloading (an HTML error page fails on its first slice). Slices are
+ * queued without waiting for each other (zlib works through them on the thread pool); a problem is reported once,
+ * through `onFailure`.
  */
 class GzipCheck {
-  // Large output buffers: inflating into 16 KiB pieces (the default) halves the check's speed (see BENCHMARKS.md).
+  // Large output buffers: with zlib's default of 16 KiB the check makes 16× as many trips to the thread pool and
+  // inflates at about half the speed.
   private readonly z = zlib.createGunzip({ chunkSize: 256 * 1024 });
   private fed = 0;
   private ended = false;
   private error: Failure | undefined;
-  private readonly failed: Promise<never>;
 
-  constructor() {
-    this.failed = new Promise<never>((_, reject) => {
-      this.z.on('error', (e) => {
-        this.error ??= corrupt(`The download is not a complete gzip file (${e.message}).`);
-        reject(this.error);
-      });
-      this.z.on('close', () => {
-        if (!this.ended) reject((this.error ??= corrupt('The gzip check stopped early.')));
-      });
-    });
-    this.failed.catch(() => undefined);
+  constructor(private readonly onFailure: (f: Failure) => void) {
+    this.z.on('error', (e) => this.failWith(corrupt(`The download is not a complete gzip file (${e.message}).`)));
     this.z.on('end', () => (this.ended = true));
     this.z.resume();
   }
 
-  async write(chunks: Buffer[]): Promise<void> {
-    for (const chunk of chunks) {
-      if (chunk.length === 0) continue;
-      if (this.error) throw this.error;
-      // zlib stops at zero padding after a member and would silently ignore whatever follows.
-      if (this.ended) throw this.trailing(chunk.length);
-      this.fed += chunk.length;
-      // One waiter per chunk, settled by the write callback or by a zlib error: racing each write against the
-      // long-lived `failed` promise would leave a reaction on it per chunk (memory growing with the download).
-      await new Promise<void>((resolve, reject) => {
-        const onError = () => reject(this.error);
-        this.z.once('error', onError);
-        this.z.write(chunk, (e) => {
-          this.z.off('error', onError);
-          if (e || this.error) reject(this.error ?? e);
-          else resolve();
-        });
-      });
-    }
+  /** Queues `slice`; `checked` is called once zlib has taken it in (not called after a failure). */
+  feed(slice: Buffer, checked: () => void): void {
+    if (this.error) return;
+    // zlib stops at zero padding after a member and would silently ignore whatever follows.
+    if (this.ended) return this.failWith(this.trailing(slice.length));
+    this.fed += slice.length;
+    this.z.write(slice, (e) => {
+      if (!e && !this.error) checked();
+    });
   }
 
   async finish(): Promise<void> {
     if (this.error) throw this.error;
     if (this.fed === 0) throw corrupt('The server sent an empty profile.');
     if (!this.ended) {
-      const ended = new Promise<void>((resolve) => this.z.once('end', resolve));
-      this.z.end();
-      await Promise.race([this.failed, ended]);
+      await new Promise<void>((resolve, reject) => {
+        this.z.once('end', resolve);
+        this.z.once('close', () =>
+          this.ended ? resolve() : reject(this.error ?? corrupt('The gzip check stopped early.')),
+        );
+        this.z.end();
+      });
     }
     if (this.z.bytesWritten !== this.fed) throw this.trailing(this.fed - this.z.bytesWritten);
   }
 
   destroy(): void {
     this.z.destroy();
+  }
+
+  private failWith(f: Failure): void {
+    this.error ??= f;
+    this.onFailure(this.error);
   }
 
   private trailing(n: number): Failure {
@@ -298,11 +481,11 @@ function corrupt(message: string): Failure {
   return new Failure({ kind: 'corrupt', message });
 }
 
-async function writeAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
-  const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+/** Writes all of `buf` at `position` (positional, so several writes can be in flight at once). */
+async function writeAt(fh: TempFile, buf: Buffer, position: number): Promise<void> {
   let off = 0;
   while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
     off += bytesWritten;
   }
 }
@@ -325,10 +508,6 @@ function fsError(what: string, e: unknown): DownloadError {
   const code = typeof err?.code === 'string' ? err.code : undefined;
   const reason = code ? describeFsCode(code) : (err?.message ?? String(e));
   return { kind: 'filesystem', code, message: `${what}: ${reason}` };
-}
-
-function fsFailure(message: string, code: string): DownloadResult {
-  return { ok: false, error: { kind: 'filesystem', message, code } };
 }
 
 function describeFsCode(code: string): string {

@@ -1,10 +1,11 @@
-// Child process of the download figures, so that each run's memory is measured alone. Prints one JSON line.
-//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder>   the extension's engine, as shipped
+// Child process of the download figures, so that each run's time and memory are measured alone. Prints one JSON line.
+//   node out/test/bench/downloadChild.js engine  <baseUrl> <pipeline> <folder> [halfAt]   the extension's fetch
 //   node out/test/bench/downloadChild.js nocheck <baseUrl> <pipeline> <folder>   the same without the gzip check
 //   node out/test/bench/downloadChild.js drain   <baseUrl> <pipeline>            FelderaClient's body, thrown away
-//   node out/test/bench/downloadChild.js inflate <file>                          zlib alone: the whole file, 1 MiB out
-//   node out/test/bench/downloadChild.js gunzip  <file> <chunkSize>              zlib fed 64 KiB chunks like the check
-//   node --expose-gc out/test/bench/downloadChild.js races <count>                heap kept by Promise.race per chunk
+//   node out/test/bench/downloadChild.js plain   <url> <file>                    plain Node: http.get → file + gunzip
+//   node out/test/bench/downloadChild.js plainnocheck <url> <file>               plain Node: http.get → file
+//   node out/test/bench/downloadChild.js inflate <file>                          zlib alone on the bytes, in memory
+//   node out/test/bench/downloadChild.js cancel  <baseUrl> <pipeline> <folder> <bytes>  abort once <bytes> arrived
 import * as fs from 'fs';
 import { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -13,8 +14,9 @@ import { saveStreamAtomically } from '../../src/download/atomicFile';
 import { fetchSamplyProfileToFolder } from '../../src/download/samplyFetcher';
 import { FelderaClient } from '../../src/feldera/client';
 import { MiB, reply, selfMemorySampler } from './common';
+import { plainNodeDownload } from './downloadPlain';
 
-export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'inflate' | 'gunzip' | 'races';
+export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate' | 'cancel';
 
 export interface DownloadChildResult {
   ok: boolean;
@@ -28,28 +30,58 @@ export interface DownloadChildResult {
   headersMs?: number;
   /** From the call to the end of the body (before the gzip check's end, sync and link). */
   bodyEndMs?: number;
+  /** Progress reports the engine made. */
+  reports?: number;
+  /** Peak RSS (sampled) during the first and the second half of the body, when asked for. */
+  halfPeaks?: number[];
+  /** CPU time of the whole process (every thread: main, thread pool) during the work, user + system. */
+  cpuMs: number;
   baselineRss: number;
   sampledPeakRss: number;
   hwm: number;
   peakGrowth: number;
 }
 
-type Work = { ok: boolean; error?: string; path?: string; bytes: number; headersMs?: number; bodyEndMs?: number };
+type Work = {
+  ok: boolean;
+  error?: string;
+  path?: string;
+  bytes: number;
+  headersMs?: number;
+  bodyEndMs?: number;
+  reports?: number;
+  halfPeaks?: number[];
+};
 
-async function engine(baseUrl: string, pipelineName: string, folder: string, t0: number): Promise<Work> {
+/**
+ * The extension's fetch. With `halfAt` (bytes), RSS is also sampled apart for the first and the second half of the
+ * body: memory that grew with the size would show as a higher peak in the second half.
+ */
+async function engine(baseUrl: string, pipelineName: string, folder: string, t0: number, halfAt = 0): Promise<Work> {
   let headersMs: number | undefined;
   let bodyEndMs: number | undefined;
+  let reports = 0;
+  let secondHalf = false;
+  const halves = [0, 0];
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    halves[secondHalf ? 1 : 0] = Math.max(halves[secondHalf ? 1 : 0], rss);
+  }, 50);
   const r = await fetchSamplyProfileToFolder({
     api: new FelderaClient({ baseUrl }),
     pipeline: pipelineName,
     folder,
     onProgress: (p) => {
+      reports++;
       if (p.phase === 'downloading' && headersMs === undefined) headersMs = performance.now() - t0;
+      if (p.phase === 'downloading' && halfAt > 0 && p.bytes >= halfAt) secondHalf = true;
       if (p.phase === 'verifying') bodyEndMs = performance.now() - t0;
     },
   });
+  clearInterval(sampler);
+  const halfPeaks = halfAt > 0 ? halves : undefined;
   return r.ok
-    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs }
+    ? { ok: true, path: r.path, bytes: r.bytes, headersMs, bodyEndMs, reports, halfPeaks }
     : { ok: false, error: JSON.stringify(r.error), bytes: 0 };
 }
 
@@ -79,21 +111,9 @@ async function drain(baseUrl: string, pipelineName: string): Promise<Work> {
   return { ok: true, bytes };
 }
 
-/** Feeds `data` in 64 KiB chunks (what a socket delivers), each write awaited, as the engine's gzip check does. */
-async function gunzipLikeTheCheck(data: Buffer, chunkSize: number): Promise<Work> {
-  const z = zlib.createGunzip({ chunkSize });
-  z.resume();
-  const ended = new Promise<void>((resolve, reject) => {
-    z.on('end', resolve);
-    z.on('error', reject);
-  });
-  for (let off = 0; off < data.length; off += 64 * 1024) {
-    const chunk = data.subarray(off, Math.min(data.length, off + 64 * 1024));
-    await new Promise<void>((resolve, reject) => z.write(chunk, (e) => (e ? reject(e) : resolve())));
-  }
-  z.end();
-  await ended;
-  return { ok: true, bytes: data.length };
+async function plain(url: string, out: string, check: boolean): Promise<Work> {
+  const { bytes } = await plainNodeDownload(url, out, check);
+  return { ok: true, path: out, bytes };
 }
 
 /** zlib's inflate at its fastest from Node: all input at once, 1 MiB output buffers, output thrown away. */
@@ -110,39 +130,46 @@ async function inflateAll(data: Buffer): Promise<Work> {
 }
 
 /**
- * GzipCheck.write awaits `Promise.race([this.failed, <this chunk's write>])` for every chunk, where `failed` stays
- * pending until the download ends: each race leaves a reaction on it. Measures the heap that `count` such races keep
- * (after a full GC), i.e. what a download of `count` 64 KiB chunks would hold at its end.
+ * The extension's fetch, aborted (as the Cancel button does) at the first progress report past `afterBytes`: how long
+ * from abort() to the result, and how many files are left in the folder.
  */
-const keepAlive: unknown[] = [];
-
-async function races(count: number): Promise<{ retainedBytes: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with --expose-gc');
-  const pending = new Promise<never>(() => undefined);
-  // Alive until the end, like `failed` during a download (a dead promise would take its reactions with it).
-  keepAlive.push(pending);
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < count; i++) await Promise.race([pending, new Promise<void>((resolve) => setImmediate(resolve))]);
-  gc();
-  return { retainedBytes: process.memoryUsage().heapUsed - before };
+async function cancel(baseUrl: string, pipelineName: string, folder: string, afterBytes: number) {
+  const ac = new AbortController();
+  let abortedAt: number | undefined;
+  let receivedAtCancel = 0;
+  const r = await fetchSamplyProfileToFolder({
+    api: new FelderaClient({ baseUrl }),
+    pipeline: pipelineName,
+    folder,
+    signal: ac.signal,
+    onProgress: (p) => {
+      if (p.phase !== 'downloading' || p.bytes < afterBytes || abortedAt !== undefined) return;
+      receivedAtCancel = p.bytes;
+      abortedAt = performance.now();
+      ac.abort();
+    },
+  });
+  const cancelMs = performance.now() - (abortedAt ?? NaN);
+  const leftovers = fs.readdirSync(folder).length;
+  const ok = !r.ok && r.error.kind === 'cancelled' && abortedAt !== undefined;
+  return { ok, error: ok ? undefined : JSON.stringify(r), cancelMs, leftovers, receivedAtCancel };
 }
 
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2) as [DownloadMode, ...string[]];
-  if (mode === 'races') {
-    reply(await races(Number(args[0])));
+  if (mode === 'cancel') {
+    reply(await cancel(args[0], args[1], args[2], Number(args[3])));
     return;
   }
   // Inputs read from disk are loaded before the baseline: only the work is timed and measured.
-  const data = mode === 'inflate' || mode === 'gunzip' ? fs.readFileSync(args[0]) : undefined;
+  const data = mode === 'inflate' ? fs.readFileSync(args[0]) : undefined;
   const mem = selfMemorySampler(50);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let work: Work;
   switch (mode) {
     case 'engine':
-      work = await engine(args[0], args[1], args[2], t0);
+      work = await engine(args[0], args[1], args[2], t0, Number(args[3] ?? 0));
       break;
     case 'nocheck':
       work = await noCheck(args[0], args[1], args[2]);
@@ -150,20 +177,23 @@ async function main(): Promise<void> {
     case 'drain':
       work = await drain(args[0], args[1]);
       break;
+    case 'plain':
+    case 'plainnocheck':
+      work = await plain(args[0], args[1], mode === 'plain');
+      break;
     case 'inflate':
       work = await inflateAll(data as Buffer);
-      break;
-    case 'gunzip':
-      work = await gunzipLikeTheCheck(data as Buffer, Number(args[1]));
       break;
     default:
       throw new Error(`unknown mode ${String(mode)}`);
   }
   const totalMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const m = mem.stop();
   const result: DownloadChildResult = {
     ...work,
     totalMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     baselineRss: m.baseline,
     sampledPeakRss: m.sampledPeak,
     hwm: m.hwm,
