@@ -53,9 +53,6 @@ export class OperatorIndex {
     readonly nodeIds: string[],
     readonly names: string[],
     private readonly s: EvalSpans,
-    /** Self CPU of each span, and its parent span (-1 at the top). */
-    private readonly self: Float64Array,
-    private readonly parent: Int32Array,
     /** Spans of operator o: opSpans[opLo[o]..opLo[o+1]), by thread then start. */
     private readonly opLo: Int32Array,
     private readonly opSpans: Int32Array,
@@ -81,9 +78,9 @@ export class OperatorIndex {
   }
 
   /**
-   * Sorts each thread's spans by start, finds their nesting and indexes them by operator. The spans must come grouped
-   * by thread in ascending thread order (as the marker reader collects them); their columns are reordered in place.
-   * Yields between the steps, for a caller that slices its work.
+   * Indexes the spans by operator. The spans come grouped by thread in ascending thread order, each thread's sorted and
+   * nested already (prepareThreadSpans, as the marker reader collects them). Yields between the steps, for a caller
+   * that slices its work.
    */
   static *build(
     spans: EvalSpans,
@@ -92,16 +89,6 @@ export class OperatorIndex {
     threadCount: number,
   ): Generator<void, OperatorIndex> {
     const n = spans.count;
-    let lo = 0;
-    while (lo < n) {
-      let hi = lo + 1;
-      while (hi < n && spans.thread[hi] === spans.thread[lo]) hi++;
-      sortByStart(spans, lo, hi);
-      lo = hi;
-    }
-    yield;
-    const { self, parent } = nesting(spans);
-    yield;
     const ops = nodeIds.length;
     const opLo = new Int32Array(ops + 1);
     for (let k = 0; k < n; k++) opLo[spans.op[k] + 1]++;
@@ -110,7 +97,7 @@ export class OperatorIndex {
     const opSpans = new Int32Array(n);
     for (let k = 0; k < n; k++) opSpans[fill[spans.op[k]]++] = k;
     yield;
-    return new OperatorIndex(nodeIds, names, spans, self, parent, opLo, opSpans, threadCount);
+    return new OperatorIndex(nodeIds, names, spans, opLo, opSpans, threadCount);
   }
 
   get count(): number {
@@ -129,7 +116,8 @@ export class OperatorIndex {
   threadTotals(): { thread: number; cpuUs: number; evals: number }[] {
     return this.spanThreads.map((t) => {
       let cpu = 0;
-      for (let k = this.threadLo[t]; k < this.threadHi[t]; k++) cpu += this.self[k];
+      const self = this.s.self;
+      for (let k = this.threadLo[t]; k < this.threadHi[t]; k++) cpu += self[k];
       return { thread: t, cpuUs: cpu, evals: this.threadHi[t] - this.threadLo[t] };
     });
   }
@@ -137,7 +125,8 @@ export class OperatorIndex {
   /** CPU of all evaluations, each counted once. */
   totalCpu(): number {
     let cpu = 0;
-    for (let k = 0; k < this.s.count; k++) cpu += this.self[k];
+    const self = this.s.self;
+    for (let k = 0; k < this.s.count; k++) cpu += self[k];
     return cpu;
   }
 
@@ -235,7 +224,7 @@ export class OperatorIndex {
       }
       row.cpuUs += cpu[k] * f;
       row.realUs += real[k] * f;
-      row.selfCpuUs += this.self[k] * f;
+      row.selfCpuUs += this.s.self[k] * f;
       if (starts) row.evals++;
     }
     const perWorker = Array.from(rows.values()).sort(
@@ -295,9 +284,7 @@ export class OperatorIndex {
       totalReal: 0,
       totalEvals: 0,
     };
-    const { op, start, end, cpu, real } = this.s;
-    const self = this.self;
-    const parent = this.parent;
+    const { op, start, end, cpu, real, self, top } = this.s;
     for (const t of threads) {
       const c = t < this.column.length ? this.column[t] : -1;
       if (c < 0) continue;
@@ -326,7 +313,7 @@ export class OperatorIndex {
         acc.threadCpu[o * cols + c] += cf;
         acc.threadHits[o * cols + c]++;
         acc.totalCpu += self[k] * f;
-        if (parent[k] < 0) acc.totalReal += real[k] * f;
+        if (top[k] === 1) acc.totalReal += real[k] * f;
         if (starts) {
           acc.evals[o]++;
           acc.totalEvals++;
@@ -393,6 +380,16 @@ export function lowerBound(a: ArrayLike<number>, lo: number, hi: number, x: numb
   return lo;
 }
 
+/**
+ * Prepares one thread's spans, [lo, hi) of the columns: sorts them by start (longest first on a tie: a parent before
+ * the spans inside it), then finds their nesting: each span's self CPU (its CPU minus that of the spans directly
+ * inside it, at least 0) into `self`, and whether it is at the top (inside no other span) into `top`.
+ */
+export function prepareThreadSpans(s: EvalSpans, lo: number, hi: number): void {
+  sortByStart(s, lo, hi);
+  nesting(s, lo, hi);
+}
+
 /** Sorts spans [lo, hi) by start, longest first on a tie (a parent before the spans inside it). */
 function sortByStart(s: EvalSpans, lo: number, hi: number): void {
   const { start, end } = s;
@@ -444,26 +441,25 @@ function sortGenerally(s: EvalSpans, lo: number, hi: number): void {
   }
 }
 
-/** Each span's parent (the innermost span of the same thread that contains it) and self CPU. */
-function nesting(s: EvalSpans): { self: Float64Array; parent: Int32Array } {
-  const n = s.count;
-  const { thread, start, end, cpu } = s;
-  const parent = new Int32Array(n).fill(-1);
-  const self = cpu.slice();
+/** Self CPU and top flag of spans [lo, hi) of one thread, sorted by start: the innermost span that contains each. */
+function nesting(s: EvalSpans, lo: number, hi: number): void {
+  const { start, end, cpu, top } = s;
+  const self = new Float64Array(hi - lo);
+  for (let k = lo; k < hi; k++) self[k - lo] = cpu[k];
   let stackRef = new Int32Array(64);
   let sp = 0;
-  for (let k = 0; k < n; k++) {
-    if (k > 0 && thread[k] !== thread[k - 1]) sp = 0;
+  for (let k = lo; k < hi; k++) {
     // Close the spans that end before this one starts, or that it sticks out of (not nested, then).
     while (sp > 0) {
-      const top = stackRef[sp - 1];
-      if (end[top] > start[k] && end[k] <= end[top]) break;
+      const t = stackRef[sp - 1];
+      if (end[t] > start[k] && end[k] <= end[t]) break;
       sp--;
     }
     if (sp > 0) {
-      const p = stackRef[sp - 1];
-      parent[k] = p;
-      self[p] -= cpu[k];
+      self[stackRef[sp - 1] - lo] -= cpu[k];
+      top[k] = 0;
+    } else {
+      top[k] = 1;
     }
     if (sp === stackRef.length) {
       const bigger = new Int32Array(stackRef.length * 2);
@@ -472,6 +468,9 @@ function nesting(s: EvalSpans): { self: Float64Array; parent: Int32Array } {
     }
     stackRef[sp++] = k;
   }
-  for (let k = 0; k < n; k++) if (self[k] < 0) self[k] = 0;
-  return { self, parent };
+  const out = s.self;
+  for (let k = lo; k < hi; k++) {
+    const v = self[k - lo];
+    out[k] = v < 0 ? 0 : v;
+  }
 }

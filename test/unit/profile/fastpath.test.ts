@@ -16,7 +16,6 @@ import {
   JsonBytesParser,
   parseJsonBytes,
 } from '../../../src/profile/jsonBytes';
-import { decodeUtf8 } from '../../../src/profile/reader';
 import { smallProfile, smallProfileObject } from '../../emulator/profileGenerator';
 import { felderaSampleProfile, generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
 import { canonical } from './helpers';
@@ -321,28 +320,6 @@ describe('profile reader: fast paths', () => {
       const p = new JsonBytesParser(0);
       assert.strictEqual(p.feed(Buffer.from('{"a":[1,2'), 9, false), false);
       assert.throws(() => p.feed(Buffer.from('{"a":[1,2'), 9, true), JsonBytesError);
-    });
-  });
-
-  describe('decodeUtf8', () => {
-    it('decodes as Buffer.toString("utf8"), ASCII or not', () => {
-      fc.assert(
-        fc.property(
-          fc.uint8Array({ maxLength: 64 }),
-          fc.string({ unit: 'binary' }),
-          fc.boolean(),
-          (raw, str, ascii) => {
-            const b = ascii ? Buffer.from(str.replace(/[^\x00-\x7f]/g, 'a')) : Buffer.concat([Buffer.from(str), raw]);
-            assert.strictEqual(decodeUtf8(b), b.toString('utf8'));
-            assert.strictEqual(
-              decodeUtf8(b, 1, Math.max(1, b.length - 1)),
-              b.toString('utf8', 1, Math.max(1, b.length - 1)),
-            );
-          },
-        ),
-        { numRuns: 300 },
-      );
-      assert.strictEqual(decodeUtf8(Buffer.from('"µs"')), '"µs"');
     });
   });
 
