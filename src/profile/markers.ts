@@ -237,6 +237,13 @@ export class MarkerReader {
     const first = e.count;
     let k = first;
     let ints = e.cpu instanceof Int32Array;
+    // The columns as locals (written once per span): reloaded if they become doubles.
+    const eThread = e.thread;
+    const eOp = e.op;
+    const eStart = e.start;
+    const eEnd = e.end;
+    let eCpu = e.cpu;
+    let eReal = e.real;
     let minTime = this.minTime;
     let maxTime = this.maxTime;
     for (let i = 0; i < n; i++) {
@@ -310,15 +317,18 @@ export class MarkerReader {
         }
         if (ints && ((cpu | 0) !== cpu || (real | 0) !== real)) {
           // A figure that is no int32: these columns hold doubles from now on.
+          e.count = k;
           this.evals = e = toDoubles(e);
+          eCpu = e.cpu;
+          eReal = e.real;
           ints = false;
         }
-        e.thread[k] = thread;
-        e.op[k] = op;
-        e.start[k] = start;
-        e.end[k] = end;
-        e.cpu[k] = cpu;
-        e.real[k] = real;
+        eThread[k] = thread;
+        eOp[k] = op;
+        eStart[k] = start;
+        eEnd[k] = end;
+        eCpu[k] = cpu;
+        eReal[k] = real;
         k++;
       } else if (kind === K_OTHER) {
         this.otherFeldera++;

@@ -64,16 +64,25 @@ export class OperatorIndex {
     this.maxDur = new Float64Array(threadCount);
     this.column = new Int32Array(threadCount).fill(-1);
     this.spanThreads = [];
-    for (let k = 0; k < s.count; k++) {
-      const t = s.thread[k];
-      if (this.column[t] < 0) {
-        this.column[t] = this.spanThreads.length;
-        this.spanThreads.push(t);
-        this.threadLo[t] = k;
+    const { thread, start, end, count } = s;
+    const { column, threadLo, threadHi, maxDur } = this;
+    // A thread's spans are together: one run per thread.
+    for (let lo = 0; lo < count;) {
+      const t = thread[lo];
+      let hi = lo + 1;
+      let longest = end[lo] - start[lo];
+      for (; hi < count && thread[hi] === t; hi++) {
+        const d = end[hi] - start[hi];
+        if (d > longest) longest = d;
       }
-      this.threadHi[t] = k + 1;
-      const d = s.end[k] - s.start[k];
-      if (d > this.maxDur[t]) this.maxDur[t] = d;
+      if (column[t] < 0) {
+        column[t] = this.spanThreads.length;
+        this.spanThreads.push(t);
+        threadLo[t] = lo;
+      }
+      threadHi[t] = hi;
+      if (longest > maxDur[t]) maxDur[t] = longest;
+      lo = hi;
     }
   }
 
@@ -88,14 +97,7 @@ export class OperatorIndex {
     names: string[],
     threadCount: number,
   ): Generator<void, OperatorIndex> {
-    const n = spans.count;
-    const ops = nodeIds.length;
-    const opLo = new Int32Array(ops + 1);
-    for (let k = 0; k < n; k++) opLo[spans.op[k] + 1]++;
-    for (let o = 0; o < ops; o++) opLo[o + 1] += opLo[o];
-    const fill = opLo.slice(0, ops);
-    const opSpans = new Int32Array(n);
-    for (let k = 0; k < n; k++) opSpans[fill[spans.op[k]]++] = k;
+    const { opLo, opSpans } = byOperator(spans.op, spans.count, nodeIds.length);
     yield;
     return new OperatorIndex(nodeIds, names, spans, opLo, opSpans, threadCount);
   }
@@ -323,6 +325,17 @@ export class OperatorIndex {
     this.last = acc;
     return acc;
   }
+}
+
+/** Spans by operator: those of operator o are opSpans[opLo[o]..opLo[o + 1]), in their order. */
+function byOperator(op: Int32Array, n: number, ops: number): { opLo: Int32Array; opSpans: Int32Array } {
+  const opLo = new Int32Array(ops + 1);
+  for (let k = 0; k < n; k++) opLo[op[k] + 1]++;
+  for (let o = 0; o < ops; o++) opLo[o + 1] += opLo[o];
+  const fill = opLo.slice(0, ops);
+  const opSpans = new Int32Array(n);
+  for (let k = 0; k < n; k++) opSpans[fill[op[k]]++] = k;
+  return { opLo, opSpans };
 }
 
 /** The part of [s, e) inside the range, as a fraction of the span; a span of length 0 counts whole if it is in it. */

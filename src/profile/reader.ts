@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
+import { ThreadedGunzip } from './inflate';
 import { JsonBytesError, JsonStreamParser } from './jsonBytes';
 import { defaultMemoryBudget, formatBytes, MemoryMeter, MiB } from './memory';
 import { ProfileBuilder, ProfileFormatError, runSliced, type ProfileModel } from './model';
@@ -29,6 +30,8 @@ export interface ReadOptions {
   maxTextBytes?: number;
   /** Bytes the read may take (JS heap and typed arrays, growth since it began); default: defaultMemoryBudget(). */
   memoryBudget?: number;
+  /** Where gzip is inflated: in a thread of its own (see inflate.ts) or inline; default: a thread for 4 MiB and up. */
+  inflate?: 'thread' | 'inline';
 }
 
 export type ReadResult =
@@ -75,7 +78,8 @@ export async function readProfileModel(path: string, opts: ReadOptions = {}): Pr
   const gzip = isGzip(head);
   if (!gzip && !looksLikeJson(head)) return notGzip(head);
   if (opts.signal?.aborted) return cancelled();
-  return readStream(fs.createReadStream(path, { highWaterMark: MiB }), { gzip, fileBytes: size, isize, path }, opts);
+  const open = () => fs.createReadStream(path, { highWaterMark: MiB });
+  return readStream({ open, gzip, fileBytes: size, isize, path, thread: { path } }, opts);
 }
 
 export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOptions = {}): Promise<ModelResult> {
@@ -87,12 +91,15 @@ export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOpti
     gzip && data.length >= 18
       ? Buffer.from(data.buffer, data.byteOffset + data.length - 4, 4).readUInt32LE(0)
       : undefined;
-  const chunks: Buffer[] = [];
-  for (let off = 0; off < data.length; off += MiB) {
-    chunks.push(Buffer.from(data.buffer, data.byteOffset + off, Math.min(MiB, data.length - off)));
-  }
+  const open = () => {
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < data.length; off += MiB) {
+      chunks.push(Buffer.from(data.buffer, data.byteOffset + off, Math.min(MiB, data.length - off)));
+    }
+    return Readable.from(chunks);
+  };
   if (opts.signal?.aborted) return cancelled();
-  return readStream(Readable.from(chunks), { gzip, fileBytes: data.length, isize }, opts);
+  return readStream({ open, gzip, fileBytes: data.length, isize, thread: { bytes: data } }, opts);
 }
 
 /**
@@ -134,10 +141,14 @@ export async function readProfileModelFromStream(
       yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
     }
   }
-  return readStream(Readable.from(all()), { gzip, fileBytes: opts.totalBytes ?? 0 }, opts);
+  return readStream({ open: () => Readable.from(all()), gzip, fileBytes: opts.totalBytes ?? 0 }, opts);
 }
 
 interface Source {
+  /** The file's bytes, as they are (compressed or not). */
+  open(): Readable;
+  /** What a thread of its own can inflate the file from (see inflate.ts), if anything. */
+  thread?: { path: string } | { bytes: Uint8Array };
   gzip: boolean;
   /** The file's size (0: unknown). */
   fileBytes: number;
@@ -160,7 +171,10 @@ const MEASURE_EVERY = 8 * MiB;
 /** Each thread read needs at least this share of its JSON in memory: below it, no profile fits (see the budget). */
 const MIN_MEMORY_PER_JSON_BYTE = 0.2;
 
-async function readStream(input: Readable, src: Source, opts: ReadOptions): Promise<ModelResult> {
+/** Gzip files at least this big are inflated in a thread of their own (see inflate.ts); smaller ones inline. */
+const THREAD_FROM = 4 * MiB;
+
+async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> {
   const budget = opts.memoryBudget ?? defaultMemoryBudget();
   const maxText = opts.maxTextBytes ?? Infinity;
   const meter = new MemoryMeter();
@@ -198,9 +212,16 @@ async function readStream(input: Readable, src: Source, opts: ReadOptions): Prom
     if (textTotal > 0 && inflated <= textTotal) opts.onProgress(inflated, textTotal);
     else opts.onProgress(bytesRead, src.fileBytes || bytesRead);
   };
-  input.on('data', (chunk: Buffer) => {
-    bytesRead += chunk.length;
-  });
+  const threaded =
+    src.gzip && src.thread && (opts.inflate === 'thread' || (opts.inflate !== 'inline' && src.fileBytes >= THREAD_FROM))
+      ? new ThreadedGunzip(src.thread)
+      : undefined;
+  const input = threaded ?? src.open();
+  if (!threaded) {
+    input.on('data', (chunk: Buffer) => {
+      bytesRead += chunk.length;
+    });
+  }
 
   // Inflated chunks wait here for the parser, which takes one per turn of the event loop: zlib (on the thread pool)
   // inflates the next chunk while this thread parses the last, and gets its next input between two turns.
@@ -229,10 +250,17 @@ async function readStream(input: Readable, src: Source, opts: ReadOptions): Prom
       }
     }
   };
+  /** The chunk parsed last: the parser may still look at it until the next one is pushed. */
+  let last: Buffer | undefined;
   const parseOne = (): void => {
     const chunk = queue.shift() as Buffer;
     queued -= chunk.length;
     parser.push(chunk);
+    if (threaded) {
+      if (last) threaded.done(last);
+      last = chunk;
+      bytesRead = threaded.compressedBytes;
+    }
     check();
   };
   const sink = new Writable({
@@ -275,7 +303,7 @@ async function readStream(input: Readable, src: Source, opts: ReadOptions): Prom
   };
 
   try {
-    if (src.gzip) {
+    if (src.gzip && !threaded) {
       await pipeline(input, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: opts.signal });
     } else {
       await pipeline(input, sink, { signal: opts.signal });
