@@ -15,7 +15,7 @@
 // the text, and where in the document (e.g. `threads[12].samples.stack[4031]`). Nesting depth is bounded by memory
 // only (an explicit stack, no recursion). Strings with escapes go through JSON.parse one by one, so their decoding is
 // exactly JSON.parse's.
-import { ByteKeyMap, MICRO_TEXT, scanEvalTooltipBytes, type TooltipScan } from './tooltips';
+import { MICRO_TEXT, scanEvalTooltipBytes, type TooltipScan } from './tooltips';
 
 /** Invalid JSON: `reason`, at `position` (bytes from the start of the text), in `path` ('' for the top level). */
 export class JsonBytesError extends Error {
