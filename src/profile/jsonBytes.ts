@@ -1228,10 +1228,12 @@ export class JsonStreamParser {
       let v: number | More;
       if (c === MINUS || (c >= ZERO && c <= NINE)) {
         this.pos = pos;
+        this.n = n; // for the path in an error's message
         v = this.number();
         pos = this.pos;
       } else if (c === LOWER_N) {
         this.pos = pos;
+        this.n = n;
         const x = this.literal('null', null);
         pos = this.pos;
         v = x === MORE ? MORE : NaN;
@@ -1513,12 +1515,13 @@ export class JsonStreamParser {
         }
         const k = pos - fraction;
         digits += k;
-        if (k > 0 && k <= 22 && c >= 0 && c !== LOWER_E && c !== UPPER_E && digits <= 15) {
+        // (A sign or a dot after it makes the whole token a bad number, reported as one by numberToken.)
+        if (k > 0 && k <= 22 && c >= 0 && !numberByte(c) && digits <= 15) {
           this.pos = pos;
           v /= POW10[k];
           return neg ? -v : v;
         }
-      } else if (c >= 0 && c !== LOWER_E && c !== UPPER_E && !(c >= ZERO && c <= NINE) && digits <= 15) {
+      } else if (c >= 0 && !numberByte(c) && digits <= 15) {
         this.pos = pos;
         return neg ? -v : v;
       }
@@ -1592,6 +1595,11 @@ export class JsonStreamParser {
     }
     return v as string;
   }
+}
+
+/** A byte that can be part of a number token. */
+function numberByte(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || c === DOT || c === MINUS || c === PLUS || c === LOWER_E || c === UPPER_E;
 }
 
 function growInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {

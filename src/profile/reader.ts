@@ -185,7 +185,10 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
     : src.isize !== undefined && src.isize >= src.fileBytes * 0.99 - 64 && src.isize <= src.fileBytes * 1032
       ? src.isize
       : 0;
-  if (textTotal > 0 && textTotal * MIN_MEMORY_PER_JSON_BYTE > budget) {
+  // Refused before reading only on a trailer that is plausible for a profile (at most 64:1; a damaged or cut file's
+  // trailer can claim anything): else the read's own accounting decides.
+  const plausible = !src.gzip || textTotal <= src.fileBytes * 64;
+  if (textTotal > 0 && plausible && textTotal * MIN_MEMORY_PER_JSON_BYTE > budget) {
     return { ok: false, error: tooBig(textTotal, src, textTotal * MIN_MEMORY_PER_JSON_BYTE, budget) };
   }
   if (textTotal > maxText) return { ok: false, error: tooLong(maxText) };
@@ -370,10 +373,8 @@ function explain(
   }
   const code = (e as { code?: string }).code;
   const place = at.parser.path;
-  const after =
-    `after ${formatBytes(at.inflated)} of JSON` +
-    `${at.textTotal > 0 ? ` (of ${formatBytes(at.textTotal)})` : ''}` +
-    `${place ? `, in ${place}` : ''}`;
+  // (Not "of" the trailer's total: a damaged or cut file's trailer can claim anything.)
+  const after = `after ${formatBytes(at.inflated)} of JSON${place ? `, in ${place}` : ''}`;
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(String((e as Error).message))) {
     return {
       kind: 'truncated',
