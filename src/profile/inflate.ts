@@ -1,14 +1,26 @@
-// Gunzip in a thread of its own, for big profiles: a Readable of the inflated text whose inflating never waits for the
-// reading thread's event loop. (zlib's own stream inflates on the thread pool, but needs the thread that owns it to
-// hand over each output chunk and start the next: while that thread parses, zlib waits.) The thread reads the file (or
-// bytes it is given), inflates, and posts the text in chunks, at most WINDOW bytes ahead of what the reader has taken.
-import { Readable } from 'stream';
+// Gunzip in a thread of its own, for big profiles: the reader takes the inflated text from a ring of shared memory as
+// fast as it can parse it, while the thread reads the file (or bytes it is given) and inflates ahead of it. zlib's
+// own stream inflates on the thread pool, but needs the thread that owns it to hand over each output chunk and start
+// the next one: while that thread parses, zlib would wait. Here it never does (until the ring is full), and no
+// buffer is handed from thread to thread: nothing piles up for the reader's garbage collector.
 import { Worker } from 'worker_threads';
 
-/** How far the inflating thread may run ahead of the reader (bytes posted, not yet taken). */
-const WINDOW = 16 * 1024 * 1024;
-/** The reader tells the thread what it took, in steps of this many bytes. */
-const ACK = 4 * 1024 * 1024;
+/** The ring: how far the inflating thread may run ahead of the reader. A power of two. */
+const RING = 32 * 1024 * 1024;
+/** Positions count bytes modulo this (a multiple of RING that fits an int32). */
+const POS_MASK = 0x3fffffff;
+/** The most one piece handed to the reader holds. */
+const PIECE = 4 * 1024 * 1024;
+
+// Control words (Int32Array over a SharedArrayBuffer); STATE starts at 0, running.
+const WRITTEN = 0;
+const TAKEN = 1;
+const STATE = 2;
+/** Compressed bytes read by the thread, in KiB. */
+const READ_KIB = 3;
+const ENDED = 1;
+const FAILED = 2;
+const STOPPED = 3;
 
 // The thread's code, self-contained (it runs as `eval`, so no bundling is needed).
 const CODE = `
@@ -17,105 +29,141 @@ const fs = require('fs');
 const zlib = require('zlib');
 const { Readable, Writable } = require('stream');
 const { pipeline } = require('stream/promises');
-let credit = workerData.window;
-let held = null;
-// Buffers the reader gave back once parsed: reused, so that the text never piles up as garbage in the reader.
-const free = [];
-parentPort.on('message', (m) => {
-  credit += m.taken;
-  for (const b of m.buffers) free.push(b);
-  if (held && credit > 0) { const cb = held; held = null; cb(); }
-});
+const ring = new Uint8Array(workerData.ring);
+const ctrl = new Int32Array(workerData.ctrl);
+const RING = ring.length;
+const MASK = ${POS_MASK};
+let written = 0;
 let compressed = 0;
 const input = workerData.path !== undefined
   ? fs.createReadStream(workerData.path, { highWaterMark: 1 << 20 })
   : Readable.from([Buffer.from(workerData.bytes.buffer, workerData.bytes.byteOffset, workerData.bytes.length)]);
-input.on('data', (c) => { compressed += c.length; });
+input.on('data', (c) => {
+  compressed += c.length;
+  Atomics.store(ctrl, ${READ_KIB}, Math.floor(compressed / 1024));
+});
 pipeline(input, zlib.createGunzip({ chunkSize: 1 << 20 }), new Writable({
   highWaterMark: 0,
   write(c, _enc, cb) {
-    // zlib's chunk is a piece of a buffer it goes on writing into: a copy of it is what can be handed over.
-    let ab = free.pop();
-    if (!ab || ab.byteLength < c.length) ab = new ArrayBuffer(Math.max(c.length, 1 << 20));
-    c.copy(Buffer.from(ab, 0, c.length));
-    parentPort.postMessage({ chunk: ab, length: c.length, compressed }, [ab]);
-    credit -= c.length;
-    if (credit > 0) cb(); else held = cb;
+    let at = 0;
+    while (at < c.length) {
+      if (Atomics.load(ctrl, ${STATE}) === ${STOPPED}) return cb(new Error('stopped'));
+      const taken = Atomics.load(ctrl, ${TAKEN});
+      const free = RING - ((written - taken) & MASK);
+      if (free === 0) {
+        // The reader is behind: wait for it to take some (or to stop).
+        Atomics.wait(ctrl, ${TAKEN}, taken, 100);
+        continue;
+      }
+      const offset = written % RING;
+      const n = Math.min(free, c.length - at, RING - offset);
+      ring.set(c.subarray(at, at + n), offset);
+      at += n;
+      written = (written + n) & MASK;
+      Atomics.store(ctrl, ${WRITTEN}, written);
+      Atomics.notify(ctrl, ${WRITTEN});
+    }
+    cb();
   },
 })).then(
-  () => parentPort.postMessage({ end: true, compressed }),
-  (e) => parentPort.postMessage({ error: { message: String(e && e.message), code: e && e.code, errno: e && e.errno }, compressed }),
+  () => {
+    Atomics.store(ctrl, ${STATE}, ${ENDED});
+    Atomics.notify(ctrl, ${WRITTEN});
+  },
+  (e) => {
+    if (Atomics.load(ctrl, ${STATE}) === ${STOPPED}) return;
+    parentPort.postMessage({ message: String(e && e.message), code: e && e.code, errno: e && e.errno });
+    Atomics.store(ctrl, ${STATE}, ${FAILED});
+    Atomics.notify(ctrl, ${WRITTEN});
+  },
 );
 `;
 
-/** The inflated text of a gzip file (or gzip bytes), inflated in a thread of its own. */
-export class ThreadedGunzip extends Readable {
+/** Atomics.waitAsync (Node 16+; in TypeScript's lib from ES2024). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+}
+
+/** The inflated text of a gzip file (or gzip bytes), inflated in a thread of its own; take it with next(). */
+export class ThreadedGunzip {
   private readonly worker: Worker;
-  private taken = 0;
-  private returned: ArrayBuffer[] = [];
-  private ended = false;
-  /** Compressed bytes read so far. */
-  compressedBytes = 0;
+  private readonly ring: Uint8Array;
+  private readonly ctrl: Int32Array;
+  /**
+   * Where the reader is: what it has been given, and where the piece given last began (the parser may look at the
+   * piece before the one it is parsing, to finish a token cut between them: released one call later).
+   */
+  private given = 0;
+  private lastStart = -1;
+  private error: Promise<Error>;
+  private stopped = false;
 
   constructor(source: { path: string } | { bytes: Uint8Array }) {
-    super({ highWaterMark: WINDOW });
-    this.worker = new Worker(CODE, { eval: true, workerData: { ...source, window: WINDOW } });
-    this.worker.on('message', (m: ThreadMessage) => {
-      this.compressedBytes = m.compressed;
-      if (m.chunk) {
-        const b = Buffer.from(m.chunk, 0, m.length);
-        // Past the stream's mark or not, the thread is held back by what the reader has taken (took()).
-        this.push(b);
-      } else if (m.end) {
-        this.ended = true;
-        this.push(null);
-        void this.worker.terminate();
-      } else if (m.error) {
-        const e = Object.assign(new Error(m.error.message), { code: m.error.code, errno: m.error.errno });
-        this.destroy(e);
-      }
+    const ring = new SharedArrayBuffer(RING);
+    const ctrl = new SharedArrayBuffer(16);
+    this.ring = new Uint8Array(ring);
+    this.ctrl = new Int32Array(ctrl);
+    this.worker = new Worker(CODE, { eval: true, workerData: { ...source, ring, ctrl } });
+    this.error = new Promise<Error>((resolve) => {
+      this.worker.on('message', (m: { message: string; code?: string; errno?: number }) =>
+        resolve(Object.assign(new Error(m.message), { code: m.code, errno: m.errno })),
+      );
+      this.worker.on('error', (e) => resolve(e));
+      this.worker.on('exit', () => resolve(new Error('The inflating thread stopped.')));
     });
-    this.worker.on('error', (e) => this.destroy(e));
-    this.worker.on('exit', () => {
-      if (!this.ended && !this.destroyed) this.destroy(new Error('The inflating thread stopped.'));
-    });
+  }
+
+  /** Compressed bytes the thread has read so far. */
+  get compressedBytes(): number {
+    return Atomics.load(this.ctrl, READ_KIB) * 1024;
   }
 
   /**
-   * The reader is done with `chunk` (one this stream gave it): the thread may go on that much further, and reuses its
-   * memory. The chunk must not be used afterwards.
+   * The next piece of text (a view of the ring, valid until the call after the next one), or null at the end. The
+   * pieces given before the last one are released: the thread may write over them.
    */
-  done(chunk: Buffer): void {
-    this.taken += chunk.length;
-    if (chunk.byteOffset === 0 && chunk.buffer.byteLength >= 1 << 20) this.returned.push(chunk.buffer as ArrayBuffer);
-    if (this.taken >= ACK) {
-      const buffers = this.returned;
-      this.worker.postMessage({ taken: this.taken, buffers }, buffers);
-      this.taken = 0;
-      this.returned = [];
+  async next(): Promise<Buffer | null> {
+    const ctrl = this.ctrl;
+    if (this.lastStart >= 0) {
+      // Everything before the last piece is done with.
+      Atomics.store(ctrl, TAKEN, this.lastStart);
+      Atomics.notify(ctrl, TAKEN);
+    }
+    for (;;) {
+      const written = Atomics.load(ctrl, WRITTEN);
+      const available = (written - this.given) & POS_MASK;
+      if (available > 0) {
+        const offset = this.given % RING;
+        const n = Math.min(available, RING - offset, PIECE);
+        this.lastStart = this.given;
+        this.given = (this.given + n) & POS_MASK;
+        return Buffer.from(this.ring.buffer, offset, n);
+      }
+      const state = Atomics.load(ctrl, STATE);
+      if (state === ENDED) {
+        // The last bytes may have come with the end: look once more.
+        if (((Atomics.load(ctrl, WRITTEN) - this.given) & POS_MASK) > 0) continue;
+        this.stop();
+        return null;
+      }
+      if (state === FAILED) {
+        const e = await this.error;
+        this.stop();
+        throw e;
+      }
+      if (this.stopped) throw new Error('The inflating thread was stopped.');
+      const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(ctrl, WRITTEN, written);
+      if (wait.async) await wait.value;
     }
   }
 
-  override _read(): void {
-    // Chunks come as the thread posts them.
-  }
-
-  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+  /** Ends the thread (at once, wherever it is). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.ctrl, STATE, STOPPED);
+    Atomics.notify(this.ctrl, TAKEN);
+    Atomics.notify(this.ctrl, WRITTEN);
     void this.worker.terminate();
-    cb(err);
   }
-}
-
-interface ThreadMessage {
-  chunk?: ArrayBuffer;
-  length: number;
-  end?: boolean;
-  error?: ZlibErrorData;
-  compressed: number;
-}
-
-interface ZlibErrorData {
-  message: string;
-  code?: string;
-  errno?: number;
 }

@@ -1,6 +1,7 @@
 // The memory budget of a profile read: how much the reader may take (the setting `feldera.profiles.memoryBudgetMiB`,
-// or a default share of the machine), and how much it has taken — its JS heap and its typed arrays (which live outside
-// the heap, as V8's "external" memory), measured as growth since the read began.
+// or a default share of the machine), and how much it has taken: the growth of its JS heap and its typed arrays (which
+// live outside the heap, as V8's "external" memory) since the read began — exact in the worker, which does nothing
+// else — or, when more, the bytes of the columns and string tables the build holds, which the reader counts itself.
 import * as os from 'os';
 import * as v8 from 'v8';
 

@@ -4,7 +4,7 @@
 // over the whole profile (all samples, and on-CPU samples only: the common summaries need no pass over samples);
 // and what Feldera's markers say (./markers.ts, ./operators.ts). The parsed JSON can be dropped afterwards.
 import { CallNodeTable, type FrozenCallNodes } from './callNodes';
-import { KEEP, SKIP, STREAM, type JsonSink } from './jsonBytes';
+import { ByteStrings, FelderaDataColumn, KEEP, SKIP, STREAM, type JsonSink } from './jsonBytes';
 import { MarkerReader, type MarkerTables } from './markers';
 import { lowerBound, OperatorIndex } from './operators';
 import { stringTableOf, type StringTable } from './strings';
@@ -608,6 +608,7 @@ export class ProfileBuilder implements JsonSink {
   private complete = false;
   private threads: { state: 'none' | 'array' | 'other'; value?: unknown } = { state: 'none' };
   private waiting: unknown[] = [];
+  private waitingBytes = 0;
   private nextThread = 0;
   private building: Building | undefined;
   private evalHint = 0;
@@ -617,11 +618,15 @@ export class ProfileBuilder implements JsonSink {
     return this.building?.markers.evalCount ?? 0;
   }
 
-  /** Bytes held by the eval columns and the thread samples read so far (typed arrays; see reader.ts). */
-  get columnBytes(): number {
+  /**
+   * Bytes of typed arrays and string tables this build holds (outside the JS heap, so the reader counts them itself):
+   * the eval columns, the samples of the threads read, the string tables, and the columns of the threads waiting.
+   */
+  get heldBytes(): number {
     const b = this.building;
-    if (!b) return 0;
-    let n = b.markers.byteSize;
+    let n = this.waitingBytes + columnBytes((this.parts.shared as Json | undefined)?.stringArray);
+    if (!b) return n;
+    n += b.markers.byteSize;
     for (const r of b.reads) {
       const s = r.samples;
       n += s.time.byteLength + s.node.byteLength + (s.weight?.byteLength ?? 0) + (s.cpu?.byteLength ?? 0);
@@ -682,8 +687,12 @@ export class ProfileBuilder implements JsonSink {
   }
 
   element(_key: string, _index: number, thread: unknown): void {
-    if (this.ready()) this.read(thread);
-    else this.waiting.push(thread);
+    if (this.ready()) {
+      this.read(thread);
+    } else {
+      this.waiting.push(thread);
+      this.waitingBytes += threadBytes(thread);
+    }
   }
 
   streamEnd(): void {
@@ -703,6 +712,7 @@ export class ProfileBuilder implements JsonSink {
     if (this.threads.state !== 'array') fail('The profile has no "threads" list.');
     const waiting = this.waiting;
     this.waiting = [];
+    this.waitingBytes = 0;
     for (let i = 0; i < waiting.length; i++) {
       this.read(waiting[i]);
       waiting[i] = undefined;
@@ -752,6 +762,7 @@ export class ProfileBuilder implements JsonSink {
     const waiting = this.waiting;
     if (waiting.length && !this.complete) {
       this.waiting = [];
+      this.waitingBytes = 0;
       for (const t of waiting) this.read(t);
     }
     return this.building;
@@ -764,6 +775,25 @@ export class ProfileBuilder implements JsonSink {
     b.reads.push(readThread(t, ti, b.root, b.resolver, b.scratch));
     b.markers.readThread(ti, t.markers, threadStrings(b.root.shared, t));
   }
+}
+
+/** Bytes of a parsed column (a typed array, a ByteStrings or FelderaDataColumn), else 0. */
+function columnBytes(v: unknown): number {
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (v instanceof ByteStrings) return v.byteSize;
+  if (v instanceof FelderaDataColumn) return v.names.byteLength;
+  return 0;
+}
+
+/** About how many bytes a parsed thread holds in columns: those of its samples, markers and own tables. */
+function threadBytes(t: unknown): number {
+  if (!isObj(t)) return 0;
+  let n = columnBytes(t.stringArray);
+  for (const key of ['samples', 'markers', 'stackTable', 'frameTable', 'funcTable']) {
+    const table = t[key];
+    if (isObj(table)) for (const k in table) n += columnBytes(table[k]);
+  }
+  return n;
 }
 
 /** What a build holds while threads are read. */

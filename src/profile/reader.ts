@@ -219,25 +219,11 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
     src.gzip && src.thread && (opts.inflate === 'thread' || (opts.inflate !== 'inline' && src.fileBytes >= THREAD_FROM))
       ? new ThreadedGunzip(src.thread)
       : undefined;
-  const input = threaded ?? src.open();
-  if (!threaded) {
-    input.on('data', (chunk: Buffer) => {
-      bytesRead += chunk.length;
-    });
-  }
-
-  // Inflated chunks wait here for the parser, which takes one per turn of the event loop: zlib (on the thread pool)
-  // inflates the next chunk while this thread parses the last, and gets its next input between two turns.
-  const queue: Buffer[] = [];
-  let queued = 0;
-  let held: ((e?: Error | null) => void) | undefined;
-  let turn: NodeJS.Immediate | undefined;
-  let failure: unknown;
   const check = (): void => {
     if (inflated > maxText) throw new Refused(tooLong(maxText));
     if (inflated < nextMeasure) return;
     nextMeasure = inflated + MEASURE_EVERY;
-    const used = meter.used();
+    const used = Math.max(meter.used(), builder.heldBytes);
     if (used > budget) throw new Refused(tooBig(textTotal || inflated, src, used, budget, inflated));
     // Once the threads are coming, the eval columns can be sized once, from how many there are per byte so far.
     const threads = builder.threadCount.read;
@@ -253,18 +239,90 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
       }
     }
   };
-  /** The chunk parsed last: the parser may still look at it until the next one is pushed. */
-  let last: Buffer | undefined;
+  const parse = (chunk: Buffer): void => {
+    inflated += chunk.length;
+    parser.push(chunk);
+    check();
+    report(false);
+  };
+
+  let failure: unknown;
+  try {
+    if (threaded) {
+      await feedFromThread(threaded, parse, opts, (n) => (bytesRead = n));
+      bytesRead = src.fileBytes; // all of it (the thread counts in KiB)
+    } else failure = await feedFromStream(src, parse, opts, (n) => (bytesRead += n));
+    if (failure !== undefined) throw failure;
+    report(true);
+    if (inflated === 0) return fail('truncated', 'The gzip data decompresses to nothing: the profile is empty.');
+    opts.onPhase?.('parsing', { textBytes: inflated });
+    parser.end();
+    if (opts.signal?.aborted) return cancelled();
+    opts.onPhase?.('summarizing', {});
+    const held = builder.heldBytes;
+    const model = await runSliced(builder.finish(), { signal: opts.signal });
+    const used = Math.max(meter.used(), held);
+    if (used > budget) return { ok: false, error: tooBig(inflated, src, used, budget, inflated) };
+    return { ok: true, model };
+  } catch (e) {
+    return { ok: false, error: explain(failure ?? e, src, { bytesRead, inflated, textTotal, parser }, opts) };
+  } finally {
+    threaded?.stop();
+  }
+}
+
+/**
+ * Parses what the inflating thread gives, as fast as it comes; gives the event loop a turn every ~20 ms (progress,
+ * and a cancel, come through it). A cancel stops the thread at once.
+ */
+async function feedFromThread(
+  threaded: ThreadedGunzip,
+  parse: (chunk: Buffer) => void,
+  opts: ReadOptions,
+  compressed: (bytes: number) => void,
+): Promise<void> {
+  const stop = () => threaded.stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let turn = Date.now();
+    for (;;) {
+      if (opts.signal?.aborted) throw new Refused(CANCELLED);
+      const chunk = await threaded.next();
+      if (!chunk) return;
+      compressed(threaded.compressedBytes);
+      parse(chunk);
+      if (Date.now() - turn >= 20) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = Date.now();
+      }
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Parses the stream's text (inflated inline by zlib when it is gzip) chunk by chunk: inflated chunks wait in a queue
+ * for the parser, which takes one per turn of the event loop, so that zlib (on the thread pool) inflates the next
+ * chunk while this thread parses the last one. Returns what stopped it, if anything.
+ */
+async function feedFromStream(
+  src: Source,
+  parse: (chunk: Buffer) => void,
+  opts: ReadOptions,
+  compressed: (bytes: number) => void,
+): Promise<unknown> {
+  const input = src.open();
+  input.on('data', (chunk: Buffer) => compressed(chunk.length));
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let held: ((e?: Error | null) => void) | undefined;
+  let turn: NodeJS.Immediate | undefined;
+  let failure: unknown;
   const parseOne = (): void => {
     const chunk = queue.shift() as Buffer;
     queued -= chunk.length;
-    parser.push(chunk);
-    if (threaded) {
-      if (last) threaded.done(last);
-      last = chunk;
-      bytesRead = threaded.compressedBytes;
-    }
-    check();
+    parse(chunk);
   };
   const sink = new Writable({
     highWaterMark: MiB,
@@ -273,7 +331,6 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
         cb(failure as Error);
         return;
       }
-      inflated += chunk.length;
       queue.push(chunk);
       queued += chunk.length;
       turn ??= setImmediate(step);
@@ -281,13 +338,13 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
       else held = cb;
     },
   });
+  let draining = false;
   const step = (): void => {
     turn = undefined;
-    if (failure !== undefined || queue.length === 0) return;
+    if (draining || failure !== undefined || queue.length === 0) return;
     try {
       if (opts.signal?.aborted) throw new Refused(CANCELLED);
       parseOne();
-      report(false);
     } catch (e) {
       failure = e;
       queue.length = 0;
@@ -304,36 +361,27 @@ async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> 
     }
     if (queue.length) turn = setImmediate(step);
   };
-
   try {
-    if (src.gzip && !threaded) {
+    if (src.gzip) {
       await pipeline(input, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: opts.signal });
     } else {
       await pipeline(input, sink, { signal: opts.signal });
     }
+    // The chunks still waiting, here (no step runs meanwhile).
+    draining = true;
     if (turn) clearImmediate(turn);
     turn = undefined;
-    if (failure !== undefined) throw failure;
-    // The chunks still waiting, then the end of the text.
+    if (failure !== undefined) return failure;
     while (queue.length) {
-      if (opts.signal?.aborted) return cancelled();
+      if (opts.signal?.aborted) return new Refused(CANCELLED);
       parseOne();
       if (queue.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    report(true);
-    if (inflated === 0) return fail('truncated', 'The gzip data decompresses to nothing: the profile is empty.');
-    opts.onPhase?.('parsing', { textBytes: inflated });
-    parser.end();
-    if (opts.signal?.aborted) return cancelled();
-    opts.onPhase?.('summarizing', {});
-    const model = await runSliced(builder.finish(), { signal: opts.signal });
-    const used = meter.used();
-    if (used > budget) return { ok: false, error: tooBig(inflated, src, used, budget, inflated) };
-    return { ok: true, model };
+    return undefined;
   } catch (e) {
     if (turn) clearImmediate(turn);
     queue.length = 0;
-    return { ok: false, error: explain(failure ?? e, src, { bytesRead, inflated, textTotal, parser }, opts) };
+    return failure ?? e;
   }
 }
 

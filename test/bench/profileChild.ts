@@ -8,11 +8,16 @@
 //   node out/test/bench/profileChild.js feldera <file.json.gz>  a Feldera profile as the viewer first shows it, in-process:
 //                                                               readProfileModel, the operator table and the summary
 //   node out/test/bench/profileChild.js feldera-viewer <file>   the same through the worker (openProfileOffThread), then
-//                                                               time-range and operator changes, each answered in full
+//                                                               time-range, operator and thread changes, each answered
+//                                                               in full
+//   node out/test/bench/profileChild.js inflate <file.json.gz>  zlib alone: the file inflated and thrown away (the floor
+//                                                               of any reader of a .json.gz)
 // With `--stall` after the file, the longest time the calling thread could not run a 5 ms timer is reported too
 // (always, for feldera-viewer).
 import * as fs from 'fs';
 import * as path from 'path';
+import { Writable } from 'stream';
+import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { readProfileModel, type ReadPhase } from '../../src/profile';
 import { openProfileOffThread } from '../../src/profile/offThread';
@@ -51,6 +56,15 @@ export interface ProfileChildResult {
   workers?: number;
   rangeMs?: number[];
   operatorMs?: number[];
+  /** feldera-viewer: each thread-selection change's answer time, ms. */
+  threadMs?: number[];
+  /** CPU time of the whole process (every thread) until the first view / the end of the inflate, ms. */
+  cpuMs?: number;
+  /** feldera-viewer: progress reports received while reading, and the last one. */
+  progressReports?: number;
+  lastProgress?: [number, number];
+  /** Peak RSS growth until the first view (the worker's read; the changes come after). */
+  firstViewPeak?: number;
 }
 
 /** The first view of a Feldera profile: the operator table (sorted by CPU) and the summary of all threads. */
@@ -107,14 +121,33 @@ async function main(): Promise<void> {
       workers: r.model.feldera.workers.length,
     });
   } else if (mode === 'feldera-viewer') {
+    let progressReports = 0;
+    let lastProgress: [number, number] | undefined;
     const r = await openProfileOffThread(
       { path: file },
-      { workerFile: path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js') },
+      {
+        workerFile: path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js'),
+        onProgress: (done, total) => {
+          progressReports++;
+          lastProgress = [done, total];
+        },
+        onPhase: (phase, detail) => {
+          phases[phase] = performance.now() - t0;
+          if (detail.textBytes !== undefined) textBytes = detail.textBytes;
+        },
+      },
     );
     if (!r.ok) throw new Error(`openProfileOffThread failed: ${JSON.stringify(r.error)}`);
     const h = r.profile;
     const [table] = await Promise.all([h.operators(FIRST_VIEW.operators), h.summarizeSelection(FIRST_VIEW.summary)]);
     totalMs = performance.now() - t0;
+    const cpu = process.cpuUsage();
+    Object.assign(extra, {
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      progressReports,
+      lastProgress,
+      firstViewPeak: mem.peakNow(),
+    });
     threads = h.threads.length;
     // A change is what the viewer asks for at once when the user drags a range or picks an operator: the summary
     // (functions, flame graph), the thread list and the operator table or the operator's workers.
@@ -141,14 +174,45 @@ async function main(): Promise<void> {
       ]);
       operatorMs.push(performance.now() - q);
     }
+    // A thread change: the workers shown change (one, a few, all of them, back to every thread).
+    const workers = h.feldera.workers.map((w) => w.thread);
+    const selections = [workers.slice(0, 1), workers.slice(0, 8), workers, workers.slice(-4), undefined];
+    const threadMs: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const sel = selections[i % selections.length];
+      const q = performance.now();
+      await Promise.all([
+        h.summarizeSelection({ ...FIRST_VIEW.summary, threads: sel }),
+        h.operators({ ...FIRST_VIEW.operators, threads: sel }),
+        h.timeline({ threads: sel ?? h.threads.map((t) => t.index), buckets: 800 }),
+      ]);
+      threadMs.push(performance.now() - q);
+    }
     Object.assign(extra, {
       evals: h.feldera.evals,
       operators: table.operatorCount,
       workers: h.feldera.workers.length,
       rangeMs,
       operatorMs,
+      threadMs,
     });
     h.dispose();
+  } else if (mode === 'inflate') {
+    let n = 0;
+    await pipeline(
+      fs.createReadStream(file, { highWaterMark: 1024 * 1024 }),
+      zlib.createGunzip({ chunkSize: 1024 * 1024 }),
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          n += chunk.length;
+          cb();
+        },
+      }),
+    );
+    totalMs = performance.now() - t0;
+    textBytes = n;
+    const cpu = process.cpuUsage();
+    extra.cpuMs = (cpu.user + cpu.system) / 1000;
   } else if (mode === 'parse') {
     const text = zlib.gunzipSync(fs.readFileSync(file), { chunkSize: 1024 * 1024 }).toString('utf8');
     textBytes = text.length;
