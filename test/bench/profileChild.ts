@@ -13,7 +13,7 @@
 //   node out/test/bench/profileChild.js inflate <file.json.gz>  zlib alone: the file inflated and thrown away (the floor
 //                                                               of any reader of a .json.gz)
 // With `--stall` after the file, the longest time the calling thread could not run a 5 ms timer is reported too
-// (always, for feldera-viewer).
+// (always, for feldera-viewer). With `--old` after the file, feldera-viewer opens it with the reader before issue 17.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Writable } from 'stream';
@@ -65,6 +65,8 @@ export interface ProfileChildResult {
   lastProgress?: [number, number];
   /** Peak RSS growth until the first view (the worker's read; the changes come after). */
   firstViewPeak?: number;
+  /** feldera-viewer --old: the old reader's error, when it could not open the profile. */
+  error?: { kind: string; message: string };
 }
 
 /** The first view of a Feldera profile: the operator table (sorted by CPU) and the summary of all threads. */
@@ -121,12 +123,17 @@ async function main(): Promise<void> {
       workers: r.model.feldera.workers.length,
     });
   } else if (mode === 'feldera-viewer') {
+    // `--old`: the reader before issue 17 (test/bench/oldProfileWorker.ts), for "no step back".
+    const workerFile =
+      flag === '--old'
+        ? path.join(__dirname, 'oldProfileWorker.js')
+        : path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js');
     let progressReports = 0;
     let lastProgress: [number, number] | undefined;
     const r = await openProfileOffThread(
       { path: file },
       {
-        workerFile: path.join(__dirname, '..', '..', 'src', 'profile', 'profileWorker.js'),
+        workerFile,
         onProgress: (done, total) => {
           progressReports++;
           lastProgress = [done, total];
@@ -137,7 +144,12 @@ async function main(): Promise<void> {
         },
       },
     );
-    if (!r.ok) throw new Error(`openProfileOffThread failed: ${JSON.stringify(r.error)}`);
+    if (!r.ok) {
+      if (flag !== '--old') throw new Error(`openProfileOffThread failed: ${JSON.stringify(r.error)}`);
+      // The old reader's refusal is a result too (e.g. a profile longer than a string).
+      reply({ totalMs: performance.now() - t0, phases, textBytes, peakGrowth: mem.stop().peakGrowth, error: r.error });
+      return;
+    }
     const h = r.profile;
     const [table] = await Promise.all([h.operators(FIRST_VIEW.operators), h.summarizeSelection(FIRST_VIEW.summary)]);
     totalMs = performance.now() - t0;

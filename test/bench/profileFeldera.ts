@@ -123,8 +123,9 @@ export async function felderaProfileFigures(): Promise<Figure[]> {
           'threads (what the viewer shows first). Baseline: JSON.parse alone of the same text, already in memory. ' +
           `${ROUNDS} alternating rounds, each run in its own child process; medians. Peak = growth of RSS over the ` +
           "child's RSS before it starts; the baseline's includes reading and gunzipping the text.",
-        `Phases (medians): read + gunzip with the bytes parsed as they arrive ${ms(read)}, building the model (samples, ` +
-          `markers, operator index) ${ms(building)}, first view ${ms(firstView)}. Against what any reader of a ` +
+        `Phases (medians): reading — gzip inflated in a thread of its own, the JSON parsed as it arrives and each ` +
+          `thread's samples and markers read as soon as it is complete — ${ms(read)}, the rest of the model (operator ` +
+          `index, meta) ${ms(building)}, first view ${ms(firstView)}. Against what any reader of a ` +
           `.json.gz must do (read + gunzipSync + toString + JSON.parse, ${ms(readAndParse)}): ` +
           `${(total / readAndParse).toFixed(2)}×. All runs: ${list(
             open.map((r) => r.totalMs),

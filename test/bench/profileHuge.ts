@@ -56,22 +56,27 @@ async function prepare(): Promise<{ file: string } | { skipped: string }> {
 interface Side {
   viewer: ProfileChildResult[];
   inflate: ProfileChildResult[];
+  /** The reader before issue 17, as the viewer opened profiles with it (test/bench/oldProfileWorker.ts). */
+  old: ProfileChildResult[];
 }
 
-/** Viewer and inflate runs, alternating, each in a child process of its own. */
-async function measure(file: string, label: string): Promise<Side> {
-  const out: Side = { viewer: [], inflate: [] };
+type Arm = 'viewer' | 'inflate' | 'old';
+const ARGS: Record<Arm, string[]> = { viewer: ['feldera-viewer'], inflate: ['inflate'], old: ['feldera-viewer'] };
+
+/** The arms' runs, alternating (the order rotates from round to round), each in a child process of its own. */
+async function measure(file: string, label: string, arms: Arm[]): Promise<Side> {
+  const out: Side = { viewer: [], inflate: [], old: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (['feldera-viewer', 'inflate'] as const) : (['inflate', 'feldera-viewer'] as const);
-    for (const mode of order) {
-      const { result } = await runNodeChild<ProfileChildResult>('profileChild', [mode, file], {
-        timeoutMs: 10 * 60_000,
-      });
-      (mode === 'inflate' ? out.inflate : out.viewer).push(result);
+    const order = arms.map((_, i) => arms[(i + round) % arms.length]);
+    for (const arm of order) {
+      const args = [...ARGS[arm], file, ...(arm === 'old' ? ['--old'] : [])];
+      const { result } = await runNodeChild<ProfileChildResult>('profileChild', args, { timeoutMs: 10 * 60_000 });
+      out[arm].push(result);
     }
     log(
       `${label} round ${round + 1}/${ROUNDS}: first view ${ms(out.viewer[round].totalMs)}, ` +
-        `inflate ${ms(out.inflate[round].totalMs)}; worker peak +${mib(out.viewer[round].firstViewPeak ?? NaN, 0)}`,
+        `inflate ${ms(out.inflate[round].totalMs)}${out.old[round] ? `, old reader ${ms(out.old[round].totalMs)}` : ''}` +
+        `; worker peak +${mib(out.viewer[round].firstViewPeak ?? NaN, 0)}`,
     );
   }
   return out;
@@ -132,12 +137,23 @@ async function downloads(file: string): Promise<{ runs: DownloadChildResult[]; t
   return { runs, tmpfs: scratch.tmpfs };
 }
 
-/** The figures of one profile: first view against the floor, memory, stall; and the changes. */
-function figures(name: string, file: string, side: Side, firstTarget: number): Figure[] {
+/**
+ * The figures of one profile: first view against the floor (or, with `againstOld`, against the old reader: no step
+ * back), memory, stall; and the changes.
+ */
+function figures(
+  name: string,
+  file: string,
+  side: Side,
+  againstOld: boolean,
+  oldOnHuge?: ProfileChildResult,
+): Figure[] {
   const v = side.viewer;
   const first = median(v.map((r) => r.totalMs));
   const floor = median(side.inflate.map((r) => r.totalMs));
-  const ratio = first / floor;
+  const old = median(side.old.map((r) => r.totalMs));
+  const oldPeak = median(side.old.map((r) => r.firstViewPeak ?? NaN));
+  const ratio = againstOld ? first / old : first / floor;
   const textBytes = side.inflate[0].textBytes;
   const peak = median(v.map((r) => r.firstViewPeak ?? NaN));
   const stall = median(v.map((r) => r.longestStallMs ?? NaN));
@@ -165,11 +181,38 @@ function figures(name: string, file: string, side: Side, firstTarget: number): F
       measured:
         `first view ${ms(first)}, worker peak +${mib(peak, 0)} (${(peak / textBytes).toFixed(2)}× the JSON), ` +
         `host stall ${ms(stall)}`,
-      baseline: `zlib inflate alone ${ms(floor)}`,
+      baseline: againstOld
+        ? `reader before issue 17 ${ms(old)}, peak +${mib(oldPeak, 0)}; zlib inflate alone ${ms(floor)}`
+        : `zlib inflate alone ${ms(floor)}`,
       ratio,
-      target: `≤ ${firstTarget}× inflate; peak ≤ 1× JSON; stall ≤ 50 ms`,
-      met: ratio <= firstTarget && peak <= textBytes && stall <= 50,
+      target: againstOld
+        ? '≤ 1× the old reader (no step back); peak ≤ old; stall ≤ 50 ms'
+        : '≤ 3× inflate; peak ≤ 1× JSON; stall ≤ 50 ms',
+      met: againstOld ? ratio <= 1 && peak <= oldPeak && stall <= 50 : ratio <= 3 && peak <= textBytes && stall <= 50,
       notes: [
+        ...(againstOld
+          ? [
+              `Side by side with the reader before issue 17 (whole text in one buffer, parsed, then the model built), ` +
+                'in the same worker protocol (test/bench/oldProfileWorker.ts over the frozen copy in ' +
+                `test/unit/profile/oracle): first view ${list(
+                  side.old.map((r) => r.totalMs),
+                  (x) => ms(x),
+                )}, peak ${list(
+                  side.old.map((r) => r.firstViewPeak ?? NaN),
+                  (x) => mib(x, 0),
+                )}; against zlib inflating alone: ${(first / floor).toFixed(2)}× (new), ${(old / floor).toFixed(2)}× (old).`,
+            ]
+          : []),
+        ...(oldOnHuge
+          ? [
+              `The reader before issue 17, given this profile as the viewer gives it: ${
+                oldOnHuge.error
+                  ? `"${oldOnHuge.error.kind}: ${oldOnHuge.error.message}" after ${ms(oldOnHuge.totalMs)} (peak ` +
+                    `+${mib(oldOnHuge.peakGrowth, 0)})`
+                  : `opened it in ${ms(oldOnHuge.totalMs)}`
+              }.`,
+            ]
+          : []),
         `A Feldera profile from the emulator's generator (test/emulator/profileGenerator.ts, largeProfileJsonStream ` +
           `with markers, layout v57, the RSS counter): ${shape}. Measured: as the viewer opens it ` +
           '(openProfileOffThread: a worker thread reads it, gzip inflated in a thread of its own, src/profile/inflate.ts), ' +
@@ -242,7 +285,13 @@ export async function hugeProfileFigures(): Promise<Figure[]> {
       },
     ];
   }
-  out.push(...figures('Feldera profile 1.5 GiB', huge.file, await measure(huge.file, '1.5 GiB'), 3));
+  const hugeSide = await measure(huge.file, '1.5 GiB', ['viewer', 'inflate']);
+  const { result: oldOnHuge } = await runNodeChild<ProfileChildResult>(
+    'profileChild',
+    ['feldera-viewer', huge.file, '--old'],
+    { timeoutMs: 10 * 60_000 },
+  );
+  out.push(...figures('Feldera profile 1.5 GiB', huge.file, hugeSide, false, oldOnHuge));
 
   const { runs: saved, tmpfs } = await downloads(huge.file);
   const size = fs.statSync(huge.file).size;
@@ -269,6 +318,8 @@ export async function hugeProfileFigures(): Promise<Figure[]> {
   });
 
   const small = await felderaProfileFile();
-  out.push(...figures('Feldera profile ~210 MiB', small, await measure(small, '~210 MiB'), 3));
+  out.push(
+    ...figures('Feldera profile ~210 MiB', small, await measure(small, '~210 MiB', ['viewer', 'old', 'inflate']), true),
+  );
   return out;
 }

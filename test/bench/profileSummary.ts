@@ -99,9 +99,11 @@ export async function profileSummaryFigure(): Promise<Figure> {
         `${ROUNDS} alternating rounds, each run in its own child process; medians. Peak = growth of RSS ` +
         "(sampled every 50 ms, and the kernel's VmHWM) over the child's RSS before it starts; the baseline's " +
         'peak includes reading and gunzipping the text.',
-      `readProfileFile's phases (medians): read + gunzip, with the bytes parsed as they arrive (src/profile/jsonBytes.ts; ` +
-        `gunzip runs on the thread pool meanwhile) ${ms(read)}, the rest of the parse ${ms(parsing)}, ` +
-        `building the model ${ms(building)}, summarize() ${ms(summarizing)}. Against what any reader of a ` +
+      `readProfileFile's phases (medians): reading — gzip inflated in a thread of its own (src/profile/inflate.ts), ` +
+        'the JSON parsed as it arrives (src/profile/jsonBytes.ts), each thread read once what it needs has come ' +
+        `(src/profile/model.ts; this layout writes the shared strings last, so here they all wait) ${ms(read)}, the ` +
+        `end of the parse ${ms(parsing)}, the rest of the model ${ms(building)}, summarize() ${ms(summarizing)}. ` +
+        'Against what any reader of a ' +
         `.json.gz must do (the baseline child's read + gunzipSync + toString + JSON.parse, ${ms(readAndParse)}): ` +
         `${(total / readAndParse).toFixed(2)}×. All runs: readProfileFile ${list(
           summary.map((r) => r.totalMs),

@@ -449,15 +449,22 @@ describe('profile reader: fast paths', () => {
       assert.match(r.error.message, /sample 0 refers to stack 99999, which does not exist/);
     });
 
-    it('falls back to JSON.parse for what the fast parser does not take (deep nesting)', async () => {
-      const text = generateProfileText(sampleProfile(), 57).replace(
-        '"pages":[]',
-        `"pages":${'['.repeat(20000)}${']'.repeat(20000)}`,
-      );
+    it('takes any nesting depth (no recursion): in a part it skips, and in one it keeps', async () => {
+      const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+      const text = generateProfileText(sampleProfile(), 57).replace('"pages":[]', `"pages":${deep(20000)}`);
       assert.ok(text.includes('[[[['), 'the profile has a pages list to nest');
       const r = await readProfileBytes(Buffer.from(text));
       if (!r.ok) assert.fail(r.error.message);
       same(r.model, fromJson(text));
+      const kept = `{"a":${deep(100000)},"b":[{"c":${deep(5000)}}]}`;
+      const depth = (v: unknown): number => {
+        let d = 0;
+        for (let x = v; Array.isArray(x); x = x[0] as unknown) d++;
+        return d;
+      };
+      const v = parseJsonBytes(Buffer.from(kept)) as { a: unknown; b: { c: unknown }[] };
+      assert.deepStrictEqual([depth(v.a), depth(v.b[0].c), Object.keys(v)], [100000, 5000, ['a', 'b']]);
+      assert.throws(() => parseJsonBytes(Buffer.from(kept.slice(0, -3))), /Unexpected end of JSON at byte/);
     });
   });
 });
