@@ -18,6 +18,8 @@ const TAKEN = 1;
 const STATE = 2;
 /** Compressed bytes read by the thread, in KiB. */
 const READ_KIB = 3;
+/** 1 while the thread waits for the reader to take some of the ring (only then does the reader wake it). */
+const WAITING = 4;
 const ENDED = 1;
 const FAILED = 2;
 const STOPPED = 3;
@@ -52,7 +54,9 @@ pipeline(input, zlib.createGunzip({ chunkSize: 1 << 20 }), new Writable({
       const free = RING - ((written - taken) & MASK);
       if (free === 0) {
         // The reader is behind: wait for it to take some (or to stop).
-        Atomics.wait(ctrl, ${TAKEN}, taken, 100);
+        Atomics.store(ctrl, ${WAITING}, 1);
+        if (Atomics.load(ctrl, ${TAKEN}) === taken) Atomics.wait(ctrl, ${TAKEN}, taken, 100);
+        Atomics.store(ctrl, ${WAITING}, 0);
         continue;
       }
       const offset = written % RING;
@@ -100,7 +104,7 @@ export class ThreadedGunzip {
 
   constructor(source: { path: string } | { bytes: Uint8Array }) {
     const ring = new SharedArrayBuffer(RING);
-    const ctrl = new SharedArrayBuffer(16);
+    const ctrl = new SharedArrayBuffer(32);
     this.ring = new Uint8Array(ring);
     this.ctrl = new Int32Array(ctrl);
     this.worker = new Worker(CODE, { eval: true, workerData: { ...source, ring, ctrl } });
@@ -125,9 +129,9 @@ export class ThreadedGunzip {
   async next(): Promise<Buffer | null> {
     const ctrl = this.ctrl;
     if (this.lastStart >= 0) {
-      // Everything before the last piece is done with.
+      // Everything before the last piece is done with (a wake-up, a system call, only when the thread waits for it).
       Atomics.store(ctrl, TAKEN, this.lastStart);
-      Atomics.notify(ctrl, TAKEN);
+      if (Atomics.load(ctrl, WAITING) === 1) Atomics.notify(ctrl, TAKEN);
     }
     for (;;) {
       const written = Atomics.load(ctrl, WRITTEN);

@@ -32,7 +32,8 @@ type NumColumn = ArrayLike<number | null | undefined>;
  */
 export interface EvalSpans {
   count: number;
-  thread: Int32Array;
+  /** Whose spans they are: per thread that has some, in thread order, (thread, first span, end): [t, lo, hi, …]. */
+  runs: number[];
   op: Int32Array;
   start: Float64Array;
   end: Float64Array;
@@ -165,7 +166,7 @@ export class MarkerReader {
     const n = Math.max(16, expected);
     this.evals = {
       count: 0,
-      thread: new Int32Array(n),
+      runs: [],
       op: new Int32Array(n),
       start: new Float64Array(n),
       end: new Float64Array(n),
@@ -184,12 +185,12 @@ export class MarkerReader {
   /** Bytes the eval columns take (as allocated). */
   get byteSize(): number {
     const e = this.evals;
-    return e.thread.length * (4 + 4 + 8 + 8 + 1) + e.cpu.byteLength + e.real.byteLength + e.self.byteLength;
+    return e.op.length * (4 + 8 + 8 + 1) + e.cpu.byteLength + e.real.byteLength + e.self.byteLength;
   }
 
   /** Makes room for `n` eval spans in all, at once (the caller's estimate; saves growing the columns again and again). */
   reserve(n: number): void {
-    if (n > this.evals.thread.length) this.evals = resize(this.evals, n);
+    if (n > this.evals.op.length) this.evals = resize(this.evals, n);
   }
 
   /**
@@ -230,15 +231,14 @@ export class MarkerReader {
     const catKinds = this.categoryKind;
     const catCount = catKinds.length;
     // Room for every marker of this thread: no check per span.
-    if (this.evals.count + n > this.evals.thread.length) {
-      this.evals = resize(this.evals, Math.max(this.evals.count + n, Math.floor(this.evals.thread.length * 1.5)));
+    if (this.evals.count + n > this.evals.op.length) {
+      this.evals = resize(this.evals, Math.max(this.evals.count + n, Math.floor(this.evals.op.length * 1.5)));
     }
     let e = this.evals;
     const first = e.count;
     let k = first;
     let ints = e.cpu instanceof Int32Array;
     // The columns as locals (written once per span): reloaded if they become doubles.
-    const eThread = e.thread;
     const eOp = e.op;
     const eStart = e.start;
     const eEnd = e.end;
@@ -323,7 +323,6 @@ export class MarkerReader {
           eReal = e.real;
           ints = false;
         }
-        eThread[k] = thread;
         eOp[k] = op;
         eStart[k] = start;
         eEnd[k] = end;
@@ -341,7 +340,10 @@ export class MarkerReader {
     e.count = k;
     this.minTime = minTime;
     this.maxTime = maxTime;
-    if (k > first) prepareThreadSpans(e, first, k);
+    if (k > first) {
+      e.runs.push(thread, first, k);
+      prepareThreadSpans(e, first, k);
+    }
   }
 
   /** A marker name's kind, from its text. */
@@ -414,7 +416,7 @@ export class MarkerReader {
     const used = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => a.subarray(0, e.count) as T;
     const evals: EvalSpans = {
       count: e.count,
-      thread: used(e.thread),
+      runs: e.runs,
       op: used(e.op),
       start: used(e.start),
       end: used(e.end),
@@ -539,7 +541,7 @@ export class MarkerReader {
 function resize(e: EvalSpans, n: number): EvalSpans {
   return {
     count: e.count,
-    thread: growTo(e.thread, n, e.count),
+    runs: e.runs,
     op: growTo(e.op, n, e.count),
     start: growTo(e.start, n, e.count),
     end: growTo(e.end, n, e.count),
@@ -552,7 +554,7 @@ function resize(e: EvalSpans, n: number): EvalSpans {
 
 /** The same columns with CPU, real and self CPU as doubles. */
 function toDoubles(e: EvalSpans): EvalSpans {
-  const n = e.thread.length;
+  const n = e.op.length;
   const f = (a: Int32Array | Float64Array): Float64Array => {
     const b = new Float64Array(n);
     b.set(a.subarray(0, e.count));

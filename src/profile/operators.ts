@@ -64,26 +64,34 @@ export class OperatorIndex {
     this.maxDur = new Float64Array(threadCount);
     this.column = new Int32Array(threadCount).fill(-1);
     this.spanThreads = [];
-    const { thread, start, end, count } = s;
+    const { start, end, runs } = s;
     const { column, threadLo, threadHi, maxDur } = this;
-    // A thread's spans are together: one run per thread.
-    for (let lo = 0; lo < count;) {
-      const t = thread[lo];
-      let hi = lo + 1;
-      let longest = end[lo] - start[lo];
-      for (; hi < count && thread[hi] === t; hi++) {
-        const d = end[hi] - start[hi];
+    // A thread's spans are together: one run per thread, in thread order.
+    for (let r = 0; r < runs.length; r += 3) {
+      const t = runs[r];
+      const lo = runs[r + 1];
+      const hi = runs[r + 2];
+      let longest = 0;
+      for (let k = lo; k < hi; k++) {
+        const d = end[k] - start[k];
         if (d > longest) longest = d;
       }
-      if (column[t] < 0) {
-        column[t] = this.spanThreads.length;
-        this.spanThreads.push(t);
-        threadLo[t] = lo;
-      }
+      column[t] = this.spanThreads.length;
+      this.spanThreads.push(t);
+      threadLo[t] = lo;
       threadHi[t] = hi;
-      if (longest > maxDur[t]) maxDur[t] = longest;
-      lo = hi;
+      maxDur[t] = longest;
     }
+  }
+
+  /** The operator's spans on thread t: opSpans[lo, hi) (spans are numbered by thread, so a search by number). */
+  private opRange(op: number, t: number): { lo: number; hi: number } {
+    const lo = this.opLo[op];
+    const hi = this.opLo[op + 1];
+    if (!(t >= 0 && t < this.column.length) || this.column[t] < 0) return { lo, hi: lo };
+    const opSpans = this.opSpans;
+    const first = lowerBound(opSpans, lo, hi, this.threadLo[t]);
+    return { lo: first, hi: lowerBound(opSpans, first, hi, this.threadHi[t]) };
   }
 
   /**
@@ -137,25 +145,8 @@ export class OperatorIndex {
    * (empty clips left out).
    */
   forEachSpan(op: number, t: number, range: TimeRange | undefined, visit: (start: number, end: number) => void): void {
-    const { thread, start, end } = this.s;
-    let lo = this.opLo[op];
-    let hi = this.opLo[op + 1];
-    // The operator's spans are by thread: narrow to t's.
-    let a = lo;
-    let b = hi;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (thread[this.opSpans[m]] < t) a = m + 1;
-      else b = m;
-    }
-    lo = a;
-    b = hi;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (thread[this.opSpans[m]] <= t) a = m + 1;
-      else b = m;
-    }
-    hi = a;
+    const { start, end } = this.s;
+    const { lo, hi } = this.opRange(op, t);
     for (let j = lo; j < hi; j++) {
       const k = this.opSpans[j];
       let s = start[k];
@@ -207,27 +198,27 @@ export class OperatorIndex {
     const o = this.byNode.get(nodeId);
     if (o === undefined) return undefined;
     const acc = this.accumulate(threads, range);
-    const selected = new Set(acc.threads);
     const rows = new Map<number, OperatorWorkerRow>();
-    const { thread, start, end, cpu, real } = this.s;
-    for (let j = this.opLo[o]; j < this.opLo[o + 1]; j++) {
-      const k = this.opSpans[j];
-      const t = thread[k];
-      if (!selected.has(t)) continue;
-      const f = fraction(start[k], end[k], range);
-      const starts = range ? start[k] >= range.start && start[k] < range.end : true;
-      if (f === 0 && !starts) continue;
-      let row = rows.get(t);
-      if (!row) {
-        row = { thread: t, cpuUs: 0, realUs: 0, selfCpuUs: 0, evals: 0 };
-        const w = workerOf(t);
-        if (w !== undefined) row.worker = w;
-        rows.set(t, row);
+    const { start, end, cpu, real, self } = this.s;
+    for (const t of acc.threads) {
+      const { lo, hi } = this.opRange(o, t);
+      for (let j = lo; j < hi; j++) {
+        const k = this.opSpans[j];
+        const f = fraction(start[k], end[k], range);
+        const starts = range ? start[k] >= range.start && start[k] < range.end : true;
+        if (f === 0 && !starts) continue;
+        let row = rows.get(t);
+        if (!row) {
+          row = { thread: t, cpuUs: 0, realUs: 0, selfCpuUs: 0, evals: 0 };
+          const w = workerOf(t);
+          if (w !== undefined) row.worker = w;
+          rows.set(t, row);
+        }
+        row.cpuUs += cpu[k] * f;
+        row.realUs += real[k] * f;
+        row.selfCpuUs += self[k] * f;
+        if (starts) row.evals++;
       }
-      row.cpuUs += cpu[k] * f;
-      row.realUs += real[k] * f;
-      row.selfCpuUs += this.s.self[k] * f;
-      if (starts) row.evals++;
     }
     const perWorker = Array.from(rows.values()).sort(
       (a, b) => (a.worker ?? Infinity) - (b.worker ?? Infinity) || a.thread - b.thread,
@@ -411,10 +402,9 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
   // insertion sort moves each such span back past its operators, in place; if it has too much to move, the data is
   // not nearly sorted after all and a general sort takes over.
   let budget = 8 * (hi - lo) + 1024;
-  const { thread, op, cpu, real } = s;
+  const { op, cpu, real } = s;
   for (let k = lo + 1; k < hi; k++) {
     if (!before(k, k - 1)) continue;
-    const t0 = thread[k];
     const o0 = op[k];
     const s0 = start[k];
     const e0 = end[k];
@@ -422,7 +412,6 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
     const r0 = real[k];
     let j = k;
     while (j > lo && (s0 < start[j - 1] || (s0 === start[j - 1] && e0 > end[j - 1]))) {
-      thread[j] = thread[j - 1];
       op[j] = op[j - 1];
       start[j] = start[j - 1];
       end[j] = end[j - 1];
@@ -430,7 +419,6 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
       real[j] = real[j - 1];
       j--;
     }
-    thread[j] = t0;
     op[j] = o0;
     start[j] = s0;
     end[j] = e0;
@@ -448,7 +436,7 @@ function sortGenerally(s: EvalSpans, lo: number, hi: number): void {
   const { start, end } = s;
   const order = Array.from({ length: hi - lo }, (_, i) => lo + i);
   order.sort((a, b) => start[a] - start[b] || end[b] - end[a] || a - b);
-  for (const column of [s.thread, s.op, s.start, s.end, s.cpu, s.real] as (Int32Array | Float64Array)[]) {
+  for (const column of [s.op, s.start, s.end, s.cpu, s.real] as (Int32Array | Float64Array)[]) {
     const copy = column.slice(lo, hi);
     for (let i = 0; i < order.length; i++) column[lo + i] = copy[order[i] - lo];
   }
