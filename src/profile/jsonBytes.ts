@@ -1102,10 +1102,10 @@ export class JsonStreamParser {
         let p = pos;
         let d = buf[p] - ZERO;
         let v = -1; // no digit
-        if (d >= 1 && d <= 9) {
+        if ((d - 1) >>> 0 < 9) {
           v = d;
           d = buf[++p] - ZERO;
-          while (d >= 0 && d <= 9 && p - pos < 9) {
+          while (d >>> 0 < 10 && p - pos < 9) {
             v = v * 10 + d;
             d = buf[++p] - ZERO;
           }
@@ -1184,34 +1184,36 @@ export class JsonStreamParser {
       if (pos + 40 <= end) {
         // The common case, far from the end of the bytes: [-]digits[.digits] then "," or "]", 15 significant digits
         // at most, read as number() reads it. Anything else takes the path below.
+        // d is the byte minus "0": a digit when (d >>> 0) < 10 (one comparison); lim keeps the loops in the bytes.
+        const lim = pos + 39;
         let p = pos;
-        let c = buf[p];
-        const neg = c === MINUS;
-        if (neg) c = buf[++p];
+        let d = buf[p] - ZERO;
+        const neg = d === MINUS - ZERO;
+        if (neg) d = buf[++p] - ZERO;
         const first = p;
         let v = 0;
-        if (c === ZERO) {
-          c = buf[++p];
+        if (d === 0) {
+          d = buf[++p] - ZERO;
         } else {
-          while (c >= ZERO && c <= NINE) {
-            v = v * 10 + (c - ZERO);
-            c = buf[++p];
+          while (d >>> 0 < 10 && p < lim) {
+            v = v * 10 + d;
+            d = buf[++p] - ZERO;
           }
         }
         let digits = p - first;
         let k = 0;
-        if (c === DOT && digits > 0) {
-          c = buf[++p];
-          const fraction = p;
-          while (c >= ZERO && c <= NINE) {
-            v = v * 10 + (c - ZERO);
-            c = buf[++p];
+        if (d === DOT - ZERO && digits > 0) {
+          const fraction = ++p;
+          d = buf[p] - ZERO;
+          while (d >>> 0 < 10 && p < lim) {
+            v = v * 10 + d;
+            d = buf[++p] - ZERO;
           }
           k = p - fraction;
-          digits += k;
-          if (k === 0) digits = 99;
+          digits = k === 0 ? 99 : digits + k;
         }
-        if ((c === COMMA || c === RBRACKET) && digits > 0 && digits <= 15 && k <= 22 && p - pos < 40) {
+        const c = d + ZERO;
+        if ((c === COMMA || c === RBRACKET) && digits > 0 && digits <= 15 && k <= 22 && p < lim) {
           if (k > 0) v /= POW10[k];
           doubles[n++] = neg ? -v : v;
           pos = p + 1;
