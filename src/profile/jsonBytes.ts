@@ -131,7 +131,7 @@ class PrefixTable {
     }
   }
 
-  add(b: Uint8Array, dv: DataView, from: number, to: number): number {
+  add(b: Uint8Array, from: number, to: number): number {
     const n = to - from;
     if (this.used + n > this.arena.length) {
       const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.used + n));
@@ -284,7 +284,7 @@ export class ByteStrings {
   addUnescaped(b: Buffer, dv: DataView, from: number, to: number): boolean {
     if (scanCanonicalTooltip(b, dv, from, to)) {
       let p = this.prefixes.find(b, dv, from, fastScan.usedAt);
-      if (p < 0) p = this.newPrefix(b, dv, from, to);
+      if (p < 0) p = this.newPrefix(b, from, to);
       if (p >= 0) {
         const i = this.next();
         const f = fastScan;
@@ -322,12 +322,12 @@ export class ByteStrings {
    * A prefix not met before, of a tooltip fastScan read: checked as scanEvalTooltipBytes and the canonical form want
    * it (a node id after the last space; ASCII without control characters), and added; -1 if it does not qualify.
    */
-  private newPrefix(b: Buffer, dv: DataView, from: number, to: number): number {
+  private newPrefix(b: Buffer, from: number, to: number): number {
     const usedAt = fastScan.usedAt;
     for (let k = from; k < usedAt; k++) if (b[k] >= 0x80 || b[k] < 0x20) return -1;
     const scan = this.scan;
     if (!scanEvalTooltipBytes(b, from, to, scan) || !scan.canonical || scan.usedAt !== usedAt) return -1;
-    const p = this.prefixes.add(b, dv, from, usedAt);
+    const p = this.prefixes.add(b, from, usedAt);
     const nodeStart = scan.nameEnd < 0 ? from : scan.nameEnd + 1;
     this.prefixText.push(b.toString('latin1', from, usedAt));
     this.prefixNodeId.push(b.toString('latin1', nodeStart, usedAt));
