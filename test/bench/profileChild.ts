@@ -1,7 +1,8 @@
 // Child process of the profile-summary figure, so that each run's peak memory is its own. Prints one JSON line.
 //   node out/test/bench/profileChild.js summary <file.json.gz>   readProfileFile, as the extension opens a profile
 //                                                               (as its two halves, to time each: readProfileModel,
-//                                                               then model.summarize())
+//                                                               then model.summarize()); `--old`: the reader before
+//                                                               issue 17
 //   node out/test/bench/profileChild.js parse   <file.json.gz>   gunzip + JSON.parse of the same text (the baseline)
 //   node out/test/bench/profileChild.js viewer  <file.json.gz>   as the viewer opens it: in a worker thread
 //                                                               (openProfileOffThread), then the first summary
@@ -21,6 +22,7 @@ import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { readProfileModel, type ReadPhase } from '../../src/profile';
 import { openProfileOffThread } from '../../src/profile/offThread';
+import { readProfileModel as oldReadProfileModel } from '../unit/profile/oracle/reader';
 import { reply, selfMemorySampler } from './common';
 
 /** Measures the longest gap between ticks of a 5 ms timer: how long the thread was held at once. */
@@ -85,8 +87,10 @@ async function main(): Promise<void> {
   let threads: number | undefined;
   let totalMs: number;
   if (mode === 'summary') {
-    // readProfileFile(file) is exactly readProfileModel(file) followed by model.summarize().
-    const r = await readProfileModel(file, {
+    // readProfileFile(file) is exactly readProfileModel(file) followed by model.summarize(). `--old`: the reader before
+    // issue 17 (the frozen copy in test/unit/profile/oracle), for "no step back".
+    const read = flag === '--old' ? oldReadProfileModel : readProfileModel;
+    const r = await read(file, {
       onPhase: (phase: ReadPhase, detail) => {
         phases[phase] = performance.now() - t0;
         if (detail.textBytes !== undefined) textBytes = detail.textBytes;
@@ -96,6 +100,8 @@ async function main(): Promise<void> {
     phases.summarize = performance.now() - t0;
     threads = r.model.summarize().threads.length;
     totalMs = performance.now() - t0;
+    const cpu = process.cpuUsage();
+    extra.cpuMs = (cpu.user + cpu.system) / 1000;
   } else if (mode === 'viewer') {
     const r = await openProfileOffThread(
       { path: file },
