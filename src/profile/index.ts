@@ -13,6 +13,7 @@ export {
   readProfileBytes,
   readProfileModel,
   readProfileModelFromBytes,
-  readProfileText,
+  readProfileModelFromStream,
 } from './reader';
-export type { ModelResult, ReadOptions, ReadResult, ReadPhase, TextResult } from './reader';
+export type { ModelResult, ReadOptions, ReadResult, ReadPhase } from './reader';
+export { defaultMemoryBudget, memoryBudgetFromSetting } from './memory';

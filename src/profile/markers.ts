@@ -3,262 +3,46 @@
 // timeline, and the RSS counter. Markers it does not understand (other tools' markers, null data, instants, bad
 // times or tooltips) are counted by reason and skipped; nothing here fails a profile.
 //
-// Speed: a Feldera profile has millions of eval markers, each with its own tooltip string (the CPU and real figures
-// differ per evaluation). Each distinct tooltip is scanned once, by hand, from its end; the marker columns are read
-// as the typed arrays jsonBytes.ts makes, and `data` as its FelderaDataColumn (name indexes, no object per marker).
-import { ByteStrings, ESCAPED, FelderaDataColumn } from './jsonBytes';
+// Speed and memory: a Feldera profile has millions of eval markers, each with its own tooltip string (the CPU and real
+// figures differ per evaluation). The string table (ByteStrings, jsonBytes.ts) keeps such tooltips as their prefix and
+// figures, so a marker's operator and figures are two look-ups; other tooltips are scanned once, by hand, from their
+// end. The marker columns are read as the typed arrays jsonBytes.ts makes, and `data` as its FelderaDataColumn (name
+// indexes, no object per marker). What is kept per eval span is ~41 bytes: CPU, real and self CPU as int32 while the
+// figures are whole microseconds (as Feldera writes them), doubles otherwise.
+import { ByteStrings, ESCAPED, FelderaDataColumn, TOOLTIP as TOOLTIP_FLAG } from './jsonBytes';
+import { prepareThreadSpans } from './operators';
 import type { StringTable } from './strings';
+import { ByteKeyMap, scanEvalTooltip, scanEvalTooltipBytes, type TooltipScan } from './tooltips';
 import type { MarkerSkipReason, MarkerStats, MemoryPoint, SpanCategory } from './types';
+
+export { parseEvalTooltip, scanEvalTooltip, scanEvalTooltipBytes } from './tooltips';
+export type { EvalTooltip, TooltipScan } from './tooltips';
 
 type Json = { [key: string]: unknown };
 type Column = ArrayLike<unknown>;
 type NumColumn = ArrayLike<number | null | undefined>;
 
 // ---------------------------------------------------------------------------------------------------
-// The eval tooltip: `<operator name> <node id> used <R>μs real time, <C>μs CPU time`
-
-export interface EvalTooltip {
-  /** May contain spaces, digits, even " used "; may be empty. */
-  name: string;
-  /** The last token before " used " (e.g. `nn106_n52`). */
-  nodeId: string;
-  realUs: number;
-  cpuUs: number;
-}
-
-/** Where the parts of a tooltip are; filled by scanEvalTooltip (no allocation per tooltip). */
-export interface TooltipScan {
-  /** Index of the space before the node id, or -1 when the name is empty and there is none. */
-  nameEnd: number;
-  /** Index of " used ": the node id is [nameEnd + 1, usedAt). */
-  usedAt: number;
-  realUs: number;
-  cpuUs: number;
-}
-
-const CPU_TAIL = 's CPU time';
-const REAL_TAIL = 's real time, ';
-const USED = ' used ';
-
-/** μ (Greek mu, as Feldera writes it), µ (the micro sign) or a plain u. */
-function isMicro(c: number): boolean {
-  return c === 0x3bc || c === 0xb5 || c === 0x75;
-}
-
-function hasAt(s: string, at: number, lit: string): boolean {
-  if (at < 0) return false;
-  for (let k = 0; k < lit.length; k++) if (s.charCodeAt(at + k) !== lit.charCodeAt(k)) return false;
-  return true;
-}
-
-/**
- * The number that ends just before `end`: digits, optionally `.digits`. Returns its start index (NaN in
- * `out[0]` and -1 when there is none).
- */
-function numberBefore(s: string, end: number, out: { v: number }): number {
-  let p = end;
-  while (p > 0 && isDigit(s.charCodeAt(p - 1))) p--;
-  if (p === end) return -1;
-  let start = p;
-  if (p > 1 && s.charCodeAt(p - 1) === 0x2e /* . */ && isDigit(s.charCodeAt(p - 2))) {
-    start = p - 1;
-    while (start > 0 && isDigit(s.charCodeAt(start - 1))) start--;
-    out.v = Number(s.slice(start, end));
-    return start;
-  }
-  let v = 0;
-  for (let k = start; k < end; k++) v = v * 10 + (s.charCodeAt(k) - 0x30);
-  out.v = v;
-  return start;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-const num = { v: 0 };
-
-/**
- * Scans an eval tooltip from its end: the fixed tail, C, the middle, R, " used ", then the node id back to the
- * previous space. What comes before is the name, whatever it holds. False when the text is not such a tooltip.
- */
-export function scanEvalTooltip(s: string, out: TooltipScan): boolean {
-  let p = s.length - CPU_TAIL.length;
-  if (!hasAt(s, p, CPU_TAIL) || p < 1 || !isMicro(s.charCodeAt(p - 1))) return false;
-  p = numberBefore(s, p - 1, num);
-  if (p < 0) return false;
-  const cpu = num.v;
-  p -= REAL_TAIL.length;
-  if (!hasAt(s, p, REAL_TAIL) || p < 1 || !isMicro(s.charCodeAt(p - 1))) return false;
-  p = numberBefore(s, p - 1, num);
-  if (p < 0) return false;
-  const real = num.v;
-  p -= USED.length;
-  if (!hasAt(s, p, USED) || p < 1) return false;
-  const nameEnd = s.lastIndexOf(' ', p - 1);
-  if (nameEnd === p - 1) return false; // no node id: two spaces before "used"
-  out.nameEnd = nameEnd;
-  out.usedAt = p;
-  out.realUs = real;
-  out.cpuUs = cpu;
-  return true;
-}
-
-/** An eval tooltip's parts, or undefined when the text is not one. */
-export function parseEvalTooltip(s: string): EvalTooltip | undefined {
-  const scan: TooltipScan = { nameEnd: -1, usedAt: 0, realUs: 0, cpuUs: 0 };
-  if (!scanEvalTooltip(s, scan)) return undefined;
-  return {
-    name: scan.nameEnd < 0 ? '' : s.slice(0, scan.nameEnd),
-    nodeId: s.slice(scan.nameEnd + 1, scan.usedAt),
-    realUs: scan.realUs,
-    cpuUs: scan.cpuUs,
-  };
-}
-
-/**
- * scanEvalTooltip on a string's UTF-8 bytes, b[from, to): the same answer as on the decoded string (μ is CE BC, µ is
- * C2 B5; digits, spaces and the fixed words are ASCII, and no byte of a multi-byte character is one of them).
- * Indexes in `out` are into `b`.
- */
-export function scanEvalTooltipBytes(b: Uint8Array, from: number, to: number, out: TooltipScan): boolean {
-  let p = to - CPU_TAIL.length;
-  if (p < from || !bytesAt(b, p, CPU_TAIL)) return false;
-  p = microBefore(b, from, p);
-  if (p < 0) return false;
-  p = numberBeforeBytes(b, from, p, num);
-  if (p < 0) return false;
-  const cpu = num.v;
-  p -= REAL_TAIL.length;
-  if (p < from || !bytesAt(b, p, REAL_TAIL)) return false;
-  p = microBefore(b, from, p);
-  if (p < 0) return false;
-  p = numberBeforeBytes(b, from, p, num);
-  if (p < 0) return false;
-  const real = num.v;
-  p -= USED.length;
-  if (p <= from || !bytesAt(b, p, USED)) return false;
-  let nameEnd = p - 1;
-  while (nameEnd >= from && b[nameEnd] !== 0x20) nameEnd--;
-  if (nameEnd === p - 1) return false;
-  out.nameEnd = nameEnd < from ? -1 : nameEnd;
-  out.usedAt = p;
-  out.realUs = real;
-  out.cpuUs = cpu;
-  return true;
-}
-
-function bytesAt(b: Uint8Array, at: number, lit: string): boolean {
-  for (let k = 0; k < lit.length; k++) if (b[at + k] !== lit.charCodeAt(k)) return false;
-  return true;
-}
-
-/** The start of the micro sign ending at `end` (μ, µ or u), or -1. */
-function microBefore(b: Uint8Array, from: number, end: number): number {
-  const c = end - 1 >= from ? b[end - 1] : -1;
-  if (c === 0x75) return end - 1;
-  if (end - 2 >= from && ((c === 0xbc && b[end - 2] === 0xce) || (c === 0xb5 && b[end - 2] === 0xc2))) return end - 2;
-  return -1;
-}
-
-function numberBeforeBytes(b: Uint8Array, from: number, end: number, out: { v: number }): number {
-  let p = end;
-  while (p > from && isDigit(b[p - 1])) p--;
-  if (p === end) return -1;
-  let start = p;
-  if (p - 1 > from && b[p - 1] === 0x2e && isDigit(b[p - 2])) {
-    start = p - 1;
-    while (start > from && isDigit(b[start - 1])) start--;
-    out.v = Number(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1'));
-    return start;
-  }
-  let v = 0;
-  for (let k = start; k < end; k++) v = v * 10 + (b[k] - 0x30);
-  out.v = v;
-  return start;
-}
-
-/**
- * Byte strings → ids, without making a JS string per lookup: open addressing on an FNV-1a hash, each key's bytes
- * copied once into an arena.
- */
-class ByteKeyMap {
-  private slots = new Int32Array(1024).fill(-1);
-  private keyStart: number[] = [];
-  private keyLength: number[] = [];
-  private values: number[] = [];
-  private arena = Buffer.alloc(4096);
-  private used = 0;
-
-  get(b: Uint8Array, from: number, to: number): number | undefined {
-    const mask = this.slots.length - 1;
-    for (let i = hashBytes(b, from, to) & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i];
-      if (e < 0) return undefined;
-      if (this.same(e, b, from, to)) return this.values[e];
-    }
-  }
-
-  set(b: Uint8Array, from: number, to: number, value: number): void {
-    const len = to - from;
-    if (this.used + len > this.arena.length) {
-      const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.used + len));
-      this.arena.copy(bigger, 0, 0, this.used);
-      this.arena = bigger;
-    }
-    this.arena.set(b.subarray(from, to), this.used);
-    const e = this.values.length;
-    this.keyStart.push(this.used);
-    this.keyLength.push(len);
-    this.values.push(value);
-    this.used += len;
-    if ((e + 1) * 2 > this.slots.length) this.rehash();
-    else this.insert(e, hashBytes(b, from, to));
-  }
-
-  private same(e: number, b: Uint8Array, from: number, to: number): boolean {
-    const len = to - from;
-    if (this.keyLength[e] !== len) return false;
-    const a = this.arena;
-    const s = this.keyStart[e];
-    for (let k = 0; k < len; k++) if (a[s + k] !== b[from + k]) return false;
-    return true;
-  }
-
-  private insert(e: number, h: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i] >= 0) i = (i + 1) & mask;
-    this.slots[i] = e;
-  }
-
-  private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    for (let e = 0; e < this.values.length; e++) {
-      const s = this.keyStart[e];
-      this.insert(e, hashBytes(this.arena, s, s + this.keyLength[e]));
-    }
-  }
-}
-
-function hashBytes(b: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let k = from; k < to; k++) h = Math.imul(h ^ b[k], 0x01000193);
-  return h >>> 0;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // What the reader keeps
 
-/** Eval spans, in the order read (threads in order; within a thread, as the profile lists them). Parallel columns. */
+/**
+ * Eval spans, threads in order (one thread's spans together, sorted by start, longest first on a tie: see
+ * prepareThreadSpans). Parallel columns, `count` of them used. CPU, real and self CPU are Int32Arrays while every
+ * figure is an int32 (Feldera's are whole microseconds), else Float64Arrays.
+ */
 export interface EvalSpans {
   count: number;
-  thread: Int32Array;
+  /** Whose spans they are: per thread that has some, in thread order, (thread, first span, end): [t, lo, hi, …]. */
+  runs: number[];
   op: Int32Array;
   start: Float64Array;
   end: Float64Array;
-  cpu: Float64Array;
-  real: Float64Array;
+  cpu: Int32Array | Float64Array;
+  real: Int32Array | Float64Array;
+  /** The span's CPU minus that of the spans directly inside it (at least 0): each evaluation counted once. */
+  self: Int32Array | Float64Array;
+  /** 1 when no other span of its thread contains it. */
+  top: Uint8Array;
 }
 
 export interface SpanRecord {
@@ -331,12 +115,17 @@ const NAME_KIND: Record<string, number> = {
   broadcast: K_OTHER,
 };
 
-/** Per string table (shared, or a thread's own): what each string index was found to be, scanned once. */
+/**
+ * Per string table (shared, or a thread's own): what each string index was found to be, looked at once. Tooltips kept
+ * as figures by ByteStrings need no entry (see `tooltipOp`).
+ */
 interface StringMemo {
   /** Marker name kind + 1 (0 = not looked at yet). */
   nameKind: Uint8Array;
-  /** Tooltip record + 1 (0 = not scanned yet, -1 = not an eval tooltip). */
-  tooltip: Int32Array;
+  /** Tooltip record + 1 (0 = not scanned yet, -1 = not an eval tooltip): one entry per string, or a map. */
+  tooltip: Int32Array | Map<number, number>;
+  /** ByteStrings tooltip prefix → operator id + 1 (0 = not met yet). */
+  prefixOp: Int32Array;
 }
 
 /** Collects markers thread by thread, then `finish()`. */
@@ -351,7 +140,7 @@ export class MarkerReader {
   private maxTime = -Infinity;
   private readonly memos = new Map<StringTable, StringMemo>();
   private readonly byNodeBytes = new ByteKeyMap();
-  /** Distinct tooltips: operator, CPU and real of each. */
+  /** Distinct tooltips that were scanned here: operator, CPU and real of each. */
   private recOp = new Int32Array(1024);
   private recCpu = new Float64Array(1024);
   private recReal = new Float64Array(1024);
@@ -363,7 +152,7 @@ export class MarkerReader {
   private readonly names: string[] = [];
   private readonly scan: TooltipScan = { nameEnd: -1, usedAt: 0, realUs: 0, cpuUs: 0 };
 
-  /** `categories`: meta.categories; `expected`: about how many markers there are (all threads' lengths). */
+  /** `categories`: meta.categories; `expected`: about how many markers there are (all threads' lengths), or 0. */
   constructor(
     categories: unknown,
     private readonly expected: number,
@@ -377,19 +166,37 @@ export class MarkerReader {
     const n = Math.max(16, expected);
     this.evals = {
       count: 0,
-      thread: new Int32Array(n),
+      runs: [],
       op: new Int32Array(n),
       start: new Float64Array(n),
       end: new Float64Array(n),
-      cpu: new Float64Array(n),
-      real: new Float64Array(n),
+      cpu: new Int32Array(n),
+      real: new Int32Array(n),
+      self: new Int32Array(n),
+      top: new Uint8Array(n),
     };
+  }
+
+  /** Eval spans read so far. */
+  get evalCount(): number {
+    return this.evals.count;
+  }
+
+  /** Bytes the eval columns take (as allocated). */
+  get byteSize(): number {
+    const e = this.evals;
+    return e.op.length * (4 + 8 + 8 + 1) + e.cpu.byteLength + e.real.byteLength + e.self.byteLength;
+  }
+
+  /** Makes room for `n` eval spans in all, at once (the caller's estimate; saves growing the columns again and again). */
+  reserve(n: number): void {
+    if (n > this.evals.op.length) this.evals = resize(this.evals, n);
   }
 
   /**
    * Reads one thread's `markers` table; `strings` is the string table its indexes point into. The loop runs once per
    * marker (millions): columns, memos and the eval columns are locals, and what is rare (a skip, a span, a new
-   * tooltip) leaves it through a call.
+   * tooltip) leaves it through a call. The thread's eval spans are then sorted and nested (prepareThreadSpans).
    */
   readThread(thread: number, table: unknown, strings: StringTable | undefined): void {
     if (!isObj(table)) return;
@@ -411,13 +218,32 @@ export class MarkerReader {
     }
     const memo = this.memo(strings);
     const nameKinds = memo.nameKind;
-    const tooltips = memo.tooltip;
+    const tooltipMemo = memo.tooltip;
+    const tooltips = tooltipMemo instanceof Int32Array ? tooltipMemo : undefined;
     const byteStrings = strings instanceof ByteStrings ? strings : undefined;
     const stringFlags = byteStrings ? byteStrings.flags : undefined;
+    const compact = byteStrings !== undefined && byteStrings.prefixText.length > 0;
+    const tipRef = byteStrings ? byteStrings.ref : undefined;
+    const tipReal = byteStrings ? byteStrings.x : undefined;
+    const tipCpu = byteStrings ? byteStrings.y : undefined;
+    const prefixOp = memo.prefixOp;
     const stringCount = strings.length;
     const catKinds = this.categoryKind;
     const catCount = catKinds.length;
+    // Room for every marker of this thread: no check per span.
+    if (this.evals.count + n > this.evals.op.length) {
+      this.evals = resize(this.evals, Math.max(this.evals.count + n, Math.floor(this.evals.op.length * 1.5)));
+    }
     let e = this.evals;
+    const first = e.count;
+    let k = first;
+    let ints = e.cpu instanceof Int32Array;
+    // The columns as locals (written once per span): reloaded if they become doubles.
+    const eOp = e.op;
+    const eStart = e.start;
+    const eEnd = e.end;
+    let eCpu = e.cpu;
+    let eReal = e.real;
     let minTime = this.minTime;
     let maxTime = this.maxTime;
     for (let i = 0; i < n; i++) {
@@ -448,8 +274,7 @@ export class MarkerReader {
       }
       let nameKind = nameKinds[nameIdx] - 1;
       if (nameKind < 0) {
-        const s = strings.get(nameIdx);
-        nameKind = s === undefined ? K_UNKNOWN : (NAME_KIND[s] ?? K_OTHER);
+        nameKind = this.nameKind(strings, nameIdx);
         nameKinds[nameIdx] = nameKind + 1;
       }
       if (nameKind === K_UNKNOWN) {
@@ -461,27 +286,49 @@ export class MarkerReader {
       const kind =
         catKind === C_OPERATOR ? (nameKind === K_EVAL ? K_EVAL : K_OTHER) : catKind === K_UNKNOWN ? nameKind : catKind;
       if (kind === K_EVAL) {
-        let rec = tooltips[tip];
-        if (rec === 0) {
-          rec =
-            byteStrings && stringFlags && (stringFlags[tip] & ESCAPED) === 0
-              ? this.readTooltipBytes(byteStrings, tip)
-              : this.readTooltip(strings.get(tip));
-          tooltips[tip] = rec;
+        let op: number;
+        let cpu: number;
+        let real: number;
+        if (compact && (stringFlags as Uint8Array)[tip] & TOOLTIP_FLAG) {
+          // A tooltip the string table kept as figures.
+          const p = (tipRef as Int32Array)[tip];
+          op = prefixOp[p] - 1;
+          if (op < 0) op = this.tooltipOp(byteStrings as ByteStrings, p, prefixOp);
+          cpu = (tipCpu as Uint32Array)[tip];
+          real = (tipReal as Uint32Array)[tip];
+        } else {
+          let rec = tooltips ? tooltips[tip] : ((tooltipMemo as Map<number, number>).get(tip) ?? 0);
+          if (rec === 0) {
+            rec =
+              byteStrings && stringFlags && (stringFlags[tip] & ESCAPED) === 0
+                ? this.readTooltipBytes(byteStrings, tip)
+                : this.readTooltip(strings.get(tip));
+            if (tooltips) tooltips[tip] = rec;
+            else (tooltipMemo as Map<number, number>).set(tip, rec);
+          }
+          if (rec < 0) {
+            this.skip('badTooltip', 1);
+            continue;
+          }
+          const r = rec - 1;
+          op = this.recOp[r];
+          cpu = this.recCpu[r];
+          real = this.recReal[r];
         }
-        if (rec < 0) {
-          this.skip('badTooltip', 1);
-          continue;
+        if (ints && ((cpu | 0) !== cpu || (real | 0) !== real)) {
+          // A figure that is no int32: these columns hold doubles from now on.
+          e.count = k;
+          this.evals = e = toDoubles(e);
+          eCpu = e.cpu;
+          eReal = e.real;
+          ints = false;
         }
-        if (e.count === e.thread.length) e = this.growEvals();
-        const k = e.count++;
-        const r = rec - 1;
-        e.thread[k] = thread;
-        e.op[k] = this.recOp[r];
-        e.start[k] = start;
-        e.end[k] = end;
-        e.cpu[k] = this.recCpu[r];
-        e.real[k] = this.recReal[r];
+        eOp[k] = op;
+        eStart[k] = start;
+        eEnd[k] = end;
+        eCpu[k] = cpu;
+        eReal[k] = real;
+        k++;
       } else if (kind === K_OTHER) {
         this.otherFeldera++;
       } else if (!this.addSpan(thread, kind, strings, nameIdx, tip, start, end)) {
@@ -490,8 +337,28 @@ export class MarkerReader {
       if (start < minTime) minTime = start;
       if (end > maxTime) maxTime = end;
     }
+    e.count = k;
     this.minTime = minTime;
     this.maxTime = maxTime;
+    if (k > first) {
+      e.runs.push(thread, first, k);
+      prepareThreadSpans(e, first, k);
+    }
+  }
+
+  /** A marker name's kind, from its text. */
+  private nameKind(strings: StringTable, i: number): number {
+    // A tooltip kept as figures is no marker name Feldera writes: no need to write its text out.
+    if (strings instanceof ByteStrings && strings.isTooltip(i)) return K_OTHER;
+    const s = strings.get(i);
+    return s === undefined ? K_UNKNOWN : (NAME_KIND[s] ?? K_OTHER);
+  }
+
+  /** The operator of a ByteStrings tooltip prefix met for the first time (its node id names it; first name kept). */
+  private tooltipOp(strings: ByteStrings, p: number, prefixOp: Int32Array): number {
+    const op = this.operator(strings.prefixNodeId[p], strings.prefixName[p]);
+    prefixOp[p] = op + 1;
+    return op;
   }
 
   /** A marker's `data` that the fast column did not take: its name index; -1 for none; -2 when skipped (counted). */
@@ -526,20 +393,6 @@ export class MarkerReader {
     return true;
   }
 
-  private growEvals(): EvalSpans {
-    const e = this.evals;
-    this.evals = {
-      count: e.count,
-      thread: grow(e.thread),
-      op: grow(e.op),
-      start: grow(e.start),
-      end: grow(e.end),
-      cpu: grow(e.cpu),
-      real: grow(e.real),
-    };
-    return this.evals;
-  }
-
   /** Reads `profile.counters`: the RSS counter becomes the memory series; the others are listed by name. */
   readCounters(counters: unknown): { memory?: MemoryCounter; other: string[] } {
     const other: string[] = [];
@@ -558,17 +411,19 @@ export class MarkerReader {
   }
 
   finish(counters: { memory?: MemoryCounter; other: string[] }): MarkerTables {
+    // Views of the used part: the rest of the columns was never written, so it takes no memory.
     const e = this.evals;
-    const trim = <T extends Int32Array | Float64Array>(a: T): T =>
-      a.length === e.count ? a : (a.slice(0, e.count) as T);
+    const used = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => a.subarray(0, e.count) as T;
     const evals: EvalSpans = {
       count: e.count,
-      thread: trim(e.thread),
-      op: trim(e.op),
-      start: trim(e.start),
-      end: trim(e.end),
-      cpu: trim(e.cpu),
-      real: trim(e.real),
+      runs: e.runs,
+      op: used(e.op),
+      start: used(e.start),
+      end: used(e.end),
+      cpu: used(e.cpu),
+      real: used(e.real),
+      self: used(e.self),
+      top: used(e.top),
     };
     this.spans.sort((a, b) => a.start - b.start || b.end - a.end);
     const notUnderstood = Object.values(this.skipped).reduce((a, b) => a + (b ?? 0), 0);
@@ -606,14 +461,23 @@ export class MarkerReader {
   private memo(strings: StringTable): StringMemo {
     let m = this.memos.get(strings);
     if (!m) {
-      m = { nameKind: new Uint8Array(strings.length), tooltip: new Int32Array(strings.length) };
+      const byteStrings = strings instanceof ByteStrings ? strings : undefined;
+      // With tooltips kept as figures, the few other tooltips are memoised in a map, not an array per string.
+      const compact = byteStrings !== undefined && byteStrings.prefixText.length > 0;
+      m = {
+        nameKind: new Uint8Array(strings.length),
+        tooltip: compact ? new Map() : new Int32Array(strings.length),
+        prefixOp: new Int32Array(byteStrings ? byteStrings.prefixText.length : 0),
+      };
       this.memos.set(strings, m);
-      // Each string is scanned once at most: room for all of them as tooltips, at once.
-      const room = Math.min(this.expected, this.records + strings.length);
-      if (room > this.recOp.length) {
-        this.recOp = growTo(this.recOp, room);
-        this.recCpu = growTo(this.recCpu, room);
-        this.recReal = growTo(this.recReal, room);
+      if (!compact) {
+        // Each string is scanned once at most: room for all of them as tooltips, at once.
+        const room = Math.min(Math.max(this.expected, 1024), this.records + strings.length);
+        if (room > this.recOp.length) {
+          this.recOp = growTo(this.recOp, room);
+          this.recCpu = growTo(this.recCpu, room);
+          this.recReal = growTo(this.recReal, room);
+        }
       }
     }
     return m;
@@ -621,9 +485,9 @@ export class MarkerReader {
 
   /** readTooltip on the string's bytes: no JS string unless the tooltip names an operator not met yet. */
   private readTooltipBytes(strings: ByteStrings, i: number): number {
-    const b = strings.bytes;
-    const from = strings.start[i];
-    if (!scanEvalTooltipBytes(b, from, strings.end[i], this.scan)) return -1;
+    const b = strings.chunkOf(i);
+    const from = strings.startOf(i);
+    if (!scanEvalTooltipBytes(b, from, strings.endOf(i), this.scan)) return -1;
     const { nameEnd, usedAt, realUs, cpuUs } = this.scan;
     // The node id alone names the operator (its first name is kept), and is short to hash.
     const nodeStart = nameEnd < 0 ? from : nameEnd + 1;
@@ -673,6 +537,32 @@ export class MarkerReader {
   }
 }
 
+/** The eval columns with room for `n` spans (the used part copied). */
+function resize(e: EvalSpans, n: number): EvalSpans {
+  return {
+    count: e.count,
+    runs: e.runs,
+    op: growTo(e.op, n, e.count),
+    start: growTo(e.start, n, e.count),
+    end: growTo(e.end, n, e.count),
+    cpu: growTo(e.cpu, n, e.count),
+    real: growTo(e.real, n, e.count),
+    self: growTo(e.self, n, e.count),
+    top: growTo(e.top, n, e.count),
+  };
+}
+
+/** The same columns with CPU, real and self CPU as doubles. */
+function toDoubles(e: EvalSpans): EvalSpans {
+  const n = e.op.length;
+  const f = (a: Int32Array | Float64Array): Float64Array => {
+    const b = new Float64Array(n);
+    b.set(a.subarray(0, e.count));
+    return b;
+  };
+  return { ...e, cpu: f(e.cpu), real: f(e.real), self: f(e.self) };
+}
+
 /** A counter's samples: `time` or `timeDeltas`, and `count` as the change since the previous sample. */
 function readMemory(samples: unknown): MemoryCounter | undefined {
   if (!isObj(samples)) return undefined;
@@ -720,9 +610,10 @@ function grow<T extends Int32Array | Float64Array>(a: T): T {
   return growTo(a, a.length * 2);
 }
 
-function growTo<T extends Int32Array | Float64Array>(a: T, n: number): T {
+/** A copy of `a` with room for n elements; only the first `used` (all, by default) are copied. */
+function growTo<T extends Int32Array | Float64Array | Uint8Array>(a: T, n: number, used = a.length): T {
   const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
+  b.set(used === a.length ? a : a.subarray(0, used));
   return b;
 }
 

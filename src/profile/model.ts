@@ -4,6 +4,7 @@
 // over the whole profile (all samples, and on-CPU samples only: the common summaries need no pass over samples);
 // and what Feldera's markers say (./markers.ts, ./operators.ts). The parsed JSON can be dropped afterwards.
 import { CallNodeTable, type FrozenCallNodes } from './callNodes';
+import { ByteStrings, FelderaDataColumn, KEEP, SKIP, STREAM, type JsonSink } from './jsonBytes';
 import { MarkerReader, type MarkerTables } from './markers';
 import { lowerBound, OperatorIndex, type OperatorThreadCpu } from './operators';
 import { stringTableOf, type StringTable } from './strings';
@@ -528,7 +529,7 @@ export function buildProfileModel(
   json: unknown,
 ): { ok: true; model: ProfileModel } | { ok: false; error: ProfileError } {
   try {
-    const steps = buildSteps(json);
+    const steps = buildFromJson(json);
     for (;;) {
       const r = steps.next();
       if (r.done) return { ok: true, model: r.value };
@@ -546,22 +547,268 @@ export async function buildProfileModelAsync(
   json: unknown,
   opts: { signal?: AbortSignal; sliceMs?: number } = {},
 ): Promise<{ ok: true; model: ProfileModel } | { ok: false; error: ProfileError }> {
-  const sliceMs = opts.sliceMs ?? 40;
   try {
-    const steps = buildSteps(json);
-    let sliceStart = Date.now();
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return { ok: true, model: r.value };
-      if (Date.now() - sliceStart >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (opts.signal?.aborted) return { ok: false, error: { kind: 'cancelled', message: 'Reading was cancelled.' } };
-        sliceStart = Date.now();
-      }
-    }
+    return { ok: true, model: await runSliced(buildFromJson(json), opts) };
   } catch (e) {
+    if (e instanceof Cancelled) return { ok: false, error: { kind: 'cancelled', message: 'Reading was cancelled.' } };
     return { ok: false, error: toProfileError(e) };
   }
+}
+
+class Cancelled extends Error {}
+
+/** Runs build steps, giving the event loop a turn at most every `sliceMs`; throws Cancelled once `signal` fires. */
+export async function runSliced<T>(
+  steps: Generator<void, T>,
+  opts: { signal?: AbortSignal; sliceMs?: number } = {},
+): Promise<T> {
+  const sliceMs = opts.sliceMs ?? 40;
+  let sliceStart = Date.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (Date.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.signal?.aborted) throw new Cancelled('cancelled');
+      sliceStart = Date.now();
+    }
+  }
+}
+
+/** The model of a parsed profile, through the same builder as a streamed one: the root's parts, then each thread. */
+function* buildFromJson(json: unknown): Generator<void, ProfileModel> {
+  const b = new ProfileBuilder();
+  if (!isObj(json)) {
+    checkProfileVersion(json);
+    return fail('The profile is not an object.');
+  }
+  b.reserveEvals(countMarkers(Array.isArray(json.threads) ? json.threads : []));
+  for (const key of ['meta', 'libs', 'shared', 'counters']) {
+    if (Object.prototype.hasOwnProperty.call(json, key)) b.rootValue(key, json[key]);
+  }
+  b.rootComplete();
+  const threads = json.threads;
+  if (Array.isArray(threads)) {
+    for (let ti = 0; ti < threads.length; ti++) {
+      b.element('threads', ti, threads[ti]);
+      yield;
+    }
+    b.streamEnd();
+  } else if (threads !== undefined) {
+    b.rootValue('threads', threads);
+  }
+  return yield* b.finish();
+}
+
+/**
+ * Builds the model from a profile's parts as they come, in the order a parser meets them (a JsonSink, see
+ * jsonBytes.ts): each thread is read (its stacks resolved, its samples summed, its markers collected) as soon as it
+ * is complete, and then dropped, when what it depends on has been seen: `meta`, `libs` and `shared` (or the whole
+ * top level, when one of them is missing). Threads that come earlier wait (e.g. samply's older layouts, whose
+ * `shared` comes last). The result does not depend on that order: threads are read in their order, with the same
+ * tables, either way. Errors are ProfileFormatErrors, thrown from whichever call found them.
+ */
+export class ProfileBuilder implements JsonSink {
+  private parts: { meta?: unknown; libs?: unknown; shared?: unknown; counters?: unknown } = {};
+  private seen = new Set<string>();
+  private complete = false;
+  private threads: { state: 'none' | 'array' | 'other'; value?: unknown } = { state: 'none' };
+  private waiting: unknown[] = [];
+  private waitingBytes = 0;
+  private nextThread = 0;
+  private building: Building | undefined;
+  private evalHint = 0;
+  private rootObject = true;
+  /** Eval spans and tables so far (for memory accounting by the reader). */
+  get evals(): number {
+    return this.building?.markers.evalCount ?? 0;
+  }
+
+  /**
+   * Bytes of typed arrays and string tables this build holds (outside the JS heap, so the reader counts them itself):
+   * the eval columns, the samples of the threads read, the string tables, and the columns of the threads waiting.
+   */
+  get heldBytes(): number {
+    const b = this.building;
+    let n = this.waitingBytes + columnBytes((this.parts.shared as Json | undefined)?.stringArray);
+    if (!b) return n;
+    n += b.markers.byteSize;
+    for (const r of b.reads) {
+      const s = r.samples;
+      n += s.time.byteLength + s.node.byteLength + (s.weight?.byteLength ?? 0) + (s.cpu?.byteLength ?? 0);
+      n += r.weights.nodes.byteLength + r.weights.all.byteLength + r.weights.cpu.byteLength;
+    }
+    return n;
+  }
+
+  /** Threads read so far, and waiting. */
+  get threadCount(): { read: number; waiting: number } {
+    return { read: this.building?.reads.length ?? 0, waiting: this.waiting.length };
+  }
+
+  /** Room for about `n` eval spans, reserved at once (a caller's estimate). */
+  reserveEvals(n: number): void {
+    this.evalHint = Math.max(this.evalHint, n);
+    this.building?.markers.reserve(n);
+  }
+
+  start(firstByte: number): void {
+    this.rootObject = firstByte === 0x7b;
+    // An array is no profile, whatever follows; anything else is left to the parser (it may not even be JSON).
+    if (firstByte === 0x5b) checkProfileVersion([]);
+  }
+
+  rootKey(key: string): number {
+    switch (key) {
+      case 'meta':
+      case 'libs':
+      case 'shared':
+        if (this.building) {
+          fail(`The profile has a second "${key}" after its threads have begun; samply never writes that.`);
+        }
+        return KEEP;
+      case 'counters':
+        return KEEP;
+      case 'threads':
+        if (this.threads.state !== 'none') fail('The profile has two "threads" lists; samply never writes that.');
+        return STREAM;
+      default:
+        return SKIP;
+    }
+  }
+
+  rootValue(key: string, value: unknown): void {
+    switch (key) {
+      case 'meta':
+      case 'libs':
+      case 'shared':
+      case 'counters':
+        this.parts[key] = value;
+        this.seen.add(key);
+        return;
+      case 'threads':
+        this.threads = { state: 'other', value };
+        return;
+    }
+  }
+
+  element(_key: string, _index: number, thread: unknown): void {
+    if (this.ready()) {
+      this.read(thread);
+    } else {
+      this.waiting.push(thread);
+      this.waitingBytes += threadBytes(thread);
+    }
+  }
+
+  streamEnd(): void {
+    this.threads = { state: 'array' };
+  }
+
+  /** The top level has been seen whole: every part not seen so far is absent. */
+  rootComplete(): void {
+    this.complete = true;
+  }
+
+  /** The rest of the build once the document has ended: waiting threads, counters, operators, meta. */
+  *finish(): Generator<void, ProfileModel> {
+    this.complete = true;
+    if (!this.rootObject) checkProfileVersion(0);
+    const b = this.begin();
+    if (this.threads.state !== 'array') fail('The profile has no "threads" list.');
+    const waiting = this.waiting;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      this.read(waiting[i]);
+      waiting[i] = undefined;
+      yield;
+    }
+    const { markers, reads, resolver, root } = b;
+    // The counters come after the threads: from the parts, not the root taken when the threads began.
+    const tables = markers.finish(markers.readCounters(this.parts.counters));
+    yield;
+    const operators = yield* OperatorIndex.build(tables.evals, tables.nodeIds, tables.names, reads.length);
+    this.building = undefined;
+    this.parts = {};
+    return new ProfileModel({
+      meta: buildMeta(root, reads, tables),
+      threads: reads.map((r) => r.info),
+      funcs: resolver.funcs,
+      nodes: resolver.callNodes.freeze(resolver.funcs.names.length),
+      weights: reads.map((r) => r.weights),
+      samples: reads.map((r) => r.samples),
+      markers: tables,
+      operators,
+      cpuDivisor: root.cpuDivisor,
+    });
+  }
+
+  /** Whether threads can be read now: what they depend on has been seen. */
+  private ready(): boolean {
+    if (this.building) return true;
+    if (!this.complete && !(this.seen.has('meta') && this.seen.has('libs') && this.seen.has('shared'))) return false;
+    this.begin();
+    return true;
+  }
+
+  private begin(): Building {
+    if (this.building) return this.building;
+    const root = readRoot(this.parts);
+    const markers = new MarkerReader(root.meta.categories, 0);
+    if (this.evalHint) markers.reserve(this.evalHint);
+    this.building = {
+      root,
+      resolver: new StackResolver(root),
+      scratch: new NodeScratch(),
+      markers,
+      reads: [],
+    };
+    // Threads that came before what they depend on, in their order, before any that comes after.
+    const waiting = this.waiting;
+    if (waiting.length && !this.complete) {
+      this.waiting = [];
+      this.waitingBytes = 0;
+      for (const t of waiting) this.read(t);
+    }
+    return this.building;
+  }
+
+  private read(t: unknown): void {
+    const b = this.building as Building;
+    const ti = this.nextThread++;
+    if (!isObj(t)) fail(`Thread ${ti} is not an object.`);
+    b.reads.push(readThread(t, ti, b.root, b.resolver, b.scratch));
+    b.markers.readThread(ti, t.markers, threadStrings(b.root.shared, t));
+  }
+}
+
+/** Bytes of a parsed column (a typed array, a ByteStrings or FelderaDataColumn), else 0. */
+function columnBytes(v: unknown): number {
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (v instanceof ByteStrings) return v.byteSize;
+  if (v instanceof FelderaDataColumn) return v.names.byteLength;
+  return 0;
+}
+
+/** About how many bytes a parsed thread holds in columns: those of its samples, markers and own tables. */
+function threadBytes(t: unknown): number {
+  if (!isObj(t)) return 0;
+  let n = columnBytes(t.stringArray);
+  for (const key of ['samples', 'markers', 'stackTable', 'frameTable', 'funcTable']) {
+    const table = t[key];
+    if (isObj(table)) for (const k in table) n += columnBytes(table[k]);
+  }
+  return n;
+}
+
+/** What a build holds while threads are read. */
+interface Building {
+  root: Root;
+  resolver: StackResolver;
+  scratch: NodeScratch;
+  markers: MarkerReader;
+  reads: ThreadRead[];
 }
 
 /** Summarises a parsed profile in one call; throws ProfileFormatError when it cannot be read. */
@@ -654,8 +901,6 @@ interface Root {
   meta: Json;
   shared: Json;
   libs: unknown[];
-  threads: unknown[];
-  counters: unknown;
   sources: Json | undefined;
   interval: number;
   /** threadCPUDelta units per ms; 0 when the unit is unknown. */
@@ -674,55 +919,17 @@ interface ThreadRead {
   hasCpuDelta: boolean;
 }
 
-/**
- * The build, as steps: the root, then each thread (its stacks resolved to call nodes, its samples, its markers),
- * then the counters and the operator index, then the meta. Yields between threads and steps, so that the async
- * form can give the event loop a turn.
- */
-function* buildSteps(json: unknown): Generator<void, ProfileModel> {
-  const root = readRoot(json);
-  const resolver = new StackResolver(root);
-  const scratch = new NodeScratch();
-  const markers = new MarkerReader(root.meta.categories, countMarkers(root.threads));
-  const reads: ThreadRead[] = [];
-  for (let ti = 0; ti < root.threads.length; ti++) {
-    const t = root.threads[ti] as unknown;
-    if (!isObj(t)) fail(`Thread ${ti} is not an object.`);
-    reads.push(readThread(t, ti, root, resolver, scratch));
-    markers.readThread(ti, t.markers, threadStrings(root.shared, t));
-    yield;
-  }
-  const tables = markers.finish(markers.readCounters(root.counters));
-  yield;
-  const operators = yield* OperatorIndex.build(tables.evals, tables.nodeIds, tables.names, reads.length);
-  return new ProfileModel({
-    meta: buildMeta(root, reads, tables),
-    threads: reads.map((r) => r.info),
-    funcs: resolver.funcs,
-    nodes: resolver.callNodes.freeze(resolver.funcs.names.length),
-    weights: reads.map((r) => r.weights),
-    samples: reads.map((r) => r.samples),
-    markers: tables,
-    operators,
-    cpuDivisor: root.cpuDivisor,
-  });
-}
-
-function readRoot(json: unknown): Root {
-  const version = checkProfileVersion(json);
-  const root = json as Json;
+/** The top level's parts a thread needs, checked (the version first, as for the whole profile). */
+function readRoot(root: Json): Root {
+  const version = checkProfileVersion(root);
   const meta = root.meta as Json;
   const shared = isObj(root.shared) ? root.shared : {};
-  const threads = root.threads;
-  if (!Array.isArray(threads)) fail('The profile has no "threads" list.');
   const cpuUnit = isObj(meta.sampleUnits) ? meta.sampleUnits.threadCPUDelta : undefined;
   return {
     version,
     meta,
     shared,
     libs: Array.isArray(root.libs) ? root.libs : [],
-    threads,
-    counters: root.counters,
     sources: isObj(shared.sources) ? shared.sources : undefined,
     interval: typeof meta.interval === 'number' && meta.interval > 0 ? meta.interval : 1,
     cpuDivisor: cpuUnit === 'µs' ? 1000 : cpuUnit === 'ns' ? 1e6 : cpuUnit === 'ms' ? 1 : 0,
@@ -738,7 +945,7 @@ class StackResolver {
   private readonly stackMaps = new Map<object, Int32Array>();
 
   constructor(private readonly root: Root) {
-    this.callNodes = new CallNodeTable(countStacks(root.shared, root.threads));
+    this.callNodes = new CallNodeTable(countStacks(root.shared));
   }
 
   /** Stack index → call node, for the thread's stack table. */
@@ -1041,13 +1248,9 @@ function threadStrings(shared: Json, t: Json): StringTable | undefined {
   return stringTableOf(shared.stringArray) ?? stringTableOf(t.stringArray);
 }
 
-/** An upper bound of the call-node count: all stacks of all stack tables. */
-function countStacks(shared: Json, threads: unknown[]): number {
-  const len = (t: unknown): number => (isObj(t) && typeof t.length === 'number' ? t.length : 0);
-  if (isObj(shared.stackTable)) return len(shared.stackTable);
-  let n = 0;
-  for (const t of threads) if (isObj(t)) n += len(t.stackTable);
-  return n;
+/** About how many call nodes there will be, when the stack table is shared (else unknown, 0). */
+function countStacks(shared: Json): number {
+  return isObj(shared.stackTable) && typeof shared.stackTable.length === 'number' ? shared.stackTable.length : 0;
 }
 
 function threadTables(shared: Json, t: Json, where: string): ThreadTables {

@@ -1,7 +1,8 @@
 // Opens a profile in a worker thread (./profileWorker.ts) and talks to it: the extension host's thread only
 // forwards progress and small answers, so a big profile never freezes the editor, and cancelling is immediate
-// (the worker is stopped, even in the middle of JSON.parse).
+// (the worker is stopped, wherever it is in the read).
 import { Worker } from 'worker_threads';
+import { defaultMemoryBudget, formatBytes, MiB } from './memory';
 import type { ReadPhase } from './reader';
 import type {
   FelderaOverview,
@@ -45,6 +46,12 @@ export interface OffThreadOptions {
   workerFile: string;
   signal?: AbortSignal;
   maxTextBytes?: number;
+  /**
+   * Bytes the read may take (default: defaultMemoryBudget(), half the machine's memory up to 16 GiB). A profile that
+   * needs more stops with a 'tooLarge' error that says so; the worker's heap is capped there too, as a backstop.
+   */
+  memoryBudget?: number;
+  /** How far the read is (see ReadOptions.onProgress): JSON bytes inflated of the total, or compressed bytes read. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   onPhase?: (phase: ReadPhase, detail: { textBytes?: number }) => void;
   /** When the worker thread has ended: after a failure or cancel, or once the profile is disposed. */
@@ -61,12 +68,18 @@ export function openProfileOffThread(
   opts: OffThreadOptions,
 ): Promise<HandleResult> {
   if (opts.signal?.aborted) return Promise.resolve({ ok: false, error: CANCELLED });
-  const input: WorkerInput = { ...source, maxTextBytes: opts.maxTextBytes };
+  const memoryBudget = opts.memoryBudget ?? defaultMemoryBudget();
+  const input: WorkerInput = { ...source, maxTextBytes: opts.maxTextBytes, memoryBudget };
   let worker: Worker;
   try {
-    worker = new Worker(opts.workerFile, { workerData: input });
+    worker = new Worker(opts.workerFile, {
+      workerData: input,
+      // The JS heap's hard limit: the budget (typed arrays, the bulk of a model, live outside it and are counted by
+      // the reader itself), with room for the heap a small profile needs whatever the budget.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(256, Math.ceil(memoryBudget / MiB)) },
+    });
   } catch (e) {
-    return Promise.resolve({ ok: false, error: workerError(e) });
+    return Promise.resolve({ ok: false, error: workerError(e, memoryBudget) });
   }
   return new Promise<HandleResult>((resolve) => {
     let settled = false;
@@ -144,7 +157,7 @@ export function openProfileOffThread(
     });
     worker.on('error', (e) => {
       stop(e);
-      finish({ ok: false, error: workerError(e) });
+      finish({ ok: false, error: workerError(e, memoryBudget) });
     });
     worker.on('exit', (code) => {
       opts.onWorkerExit?.(code);
@@ -157,13 +170,15 @@ export function openProfileOffThread(
   });
 }
 
-function workerError(e: unknown): ProfileError {
+function workerError(e: unknown, budget: number): ProfileError {
   const code = (e as { code?: string } | undefined)?.code;
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return {
       kind: 'tooLarge',
       message:
-        'The profile is too large to summarise here (the reader ran out of memory). Open it with samply instead.',
+        `The profile is too large for the memory budget: the reader used up its ${formatBytes(budget)}. Raise the ` +
+        'budget (setting feldera.profiles.memoryBudgetMiB), or collect a shorter profile (fewer seconds), or open it ' +
+        'with samply.',
     };
   }
   return {

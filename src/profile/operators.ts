@@ -63,9 +63,6 @@ export class OperatorIndex {
     readonly nodeIds: string[],
     readonly names: string[],
     private readonly s: EvalSpans,
-    /** Self CPU of each span, and its parent span (-1 at the top). */
-    private readonly self: Float64Array,
-    private readonly parent: Int32Array,
     /** Spans of operator o: opSpans[opLo[o]..opLo[o+1]), by thread then start. */
     private readonly opLo: Int32Array,
     private readonly opSpans: Int32Array,
@@ -77,23 +74,40 @@ export class OperatorIndex {
     this.maxDur = new Float64Array(threadCount);
     this.column = new Int32Array(threadCount).fill(-1);
     this.spanThreads = [];
-    for (let k = 0; k < s.count; k++) {
-      const t = s.thread[k];
-      if (this.column[t] < 0) {
-        this.column[t] = this.spanThreads.length;
-        this.spanThreads.push(t);
-        this.threadLo[t] = k;
+    const { start, end, runs } = s;
+    const { column, threadLo, threadHi, maxDur } = this;
+    // A thread's spans are together: one run per thread, in thread order.
+    for (let r = 0; r < runs.length; r += 3) {
+      const t = runs[r];
+      const lo = runs[r + 1];
+      const hi = runs[r + 2];
+      let longest = 0;
+      for (let k = lo; k < hi; k++) {
+        const d = end[k] - start[k];
+        if (d > longest) longest = d;
       }
-      this.threadHi[t] = k + 1;
-      const d = s.end[k] - s.start[k];
-      if (d > this.maxDur[t]) this.maxDur[t] = d;
+      column[t] = this.spanThreads.length;
+      this.spanThreads.push(t);
+      threadLo[t] = lo;
+      threadHi[t] = hi;
+      maxDur[t] = longest;
     }
   }
 
+  /** The operator's spans on thread t: opSpans[lo, hi) (spans are numbered by thread, so a search by number). */
+  private opRange(op: number, t: number): { lo: number; hi: number } {
+    const lo = this.opLo[op];
+    const hi = this.opLo[op + 1];
+    if (!(t >= 0 && t < this.column.length) || this.column[t] < 0) return { lo, hi: lo };
+    const opSpans = this.opSpans;
+    const first = lowerBound(opSpans, lo, hi, this.threadLo[t]);
+    return { lo: first, hi: lowerBound(opSpans, first, hi, this.threadHi[t]) };
+  }
+
   /**
-   * Sorts each thread's spans by start, finds their nesting and indexes them by operator. The spans must come grouped
-   * by thread in ascending thread order (as the marker reader collects them); their columns are reordered in place.
-   * Yields between the steps, for a caller that slices its work.
+   * Indexes the spans by operator. The spans come grouped by thread in ascending thread order, each thread's sorted and
+   * nested already (prepareThreadSpans, as the marker reader collects them). Yields between the steps, for a caller
+   * that slices its work.
    */
   static *build(
     spans: EvalSpans,
@@ -101,26 +115,9 @@ export class OperatorIndex {
     names: string[],
     threadCount: number,
   ): Generator<void, OperatorIndex> {
-    const n = spans.count;
-    let lo = 0;
-    while (lo < n) {
-      let hi = lo + 1;
-      while (hi < n && spans.thread[hi] === spans.thread[lo]) hi++;
-      sortByStart(spans, lo, hi);
-      lo = hi;
-    }
+    const { opLo, opSpans } = byOperator(spans.op, spans.count, nodeIds.length);
     yield;
-    const { self, parent } = nesting(spans);
-    yield;
-    const ops = nodeIds.length;
-    const opLo = new Int32Array(ops + 1);
-    for (let k = 0; k < n; k++) opLo[spans.op[k] + 1]++;
-    for (let o = 0; o < ops; o++) opLo[o + 1] += opLo[o];
-    const fill = opLo.slice(0, ops);
-    const opSpans = new Int32Array(n);
-    for (let k = 0; k < n; k++) opSpans[fill[spans.op[k]]++] = k;
-    yield;
-    return new OperatorIndex(nodeIds, names, spans, self, parent, opLo, opSpans, threadCount);
+    return new OperatorIndex(nodeIds, names, spans, opLo, opSpans, threadCount);
   }
 
   get count(): number {
@@ -139,7 +136,8 @@ export class OperatorIndex {
   threadTotals(): { thread: number; cpuUs: number; evals: number }[] {
     return this.spanThreads.map((t) => {
       let cpu = 0;
-      for (let k = this.threadLo[t]; k < this.threadHi[t]; k++) cpu += this.self[k];
+      const self = this.s.self;
+      for (let k = this.threadLo[t]; k < this.threadHi[t]; k++) cpu += self[k];
       return { thread: t, cpuUs: cpu, evals: this.threadHi[t] - this.threadLo[t] };
     });
   }
@@ -147,7 +145,8 @@ export class OperatorIndex {
   /** CPU of all evaluations, each counted once. */
   totalCpu(): number {
     let cpu = 0;
-    for (let k = 0; k < this.s.count; k++) cpu += this.self[k];
+    const self = this.s.self;
+    for (let k = 0; k < this.s.count; k++) cpu += self[k];
     return cpu;
   }
 
@@ -156,25 +155,8 @@ export class OperatorIndex {
    * (empty clips left out).
    */
   forEachSpan(op: number, t: number, range: TimeRange | undefined, visit: (start: number, end: number) => void): void {
-    const { thread, start, end } = this.s;
-    let lo = this.opLo[op];
-    let hi = this.opLo[op + 1];
-    // The operator's spans are by thread: narrow to t's.
-    let a = lo;
-    let b = hi;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (thread[this.opSpans[m]] < t) a = m + 1;
-      else b = m;
-    }
-    lo = a;
-    b = hi;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (thread[this.opSpans[m]] <= t) a = m + 1;
-      else b = m;
-    }
-    hi = a;
+    const { start, end } = this.s;
+    const { lo, hi } = this.opRange(op, t);
     for (let j = lo; j < hi; j++) {
       const k = this.opSpans[j];
       let s = start[k];
@@ -226,27 +208,27 @@ export class OperatorIndex {
     const o = this.byNode.get(nodeId);
     if (o === undefined) return undefined;
     const acc = this.accumulate(threads, range);
-    const selected = new Set(acc.threads);
     const rows = new Map<number, OperatorWorkerRow>();
-    const { thread, start, end, cpu, real } = this.s;
-    for (let j = this.opLo[o]; j < this.opLo[o + 1]; j++) {
-      const k = this.opSpans[j];
-      const t = thread[k];
-      if (!selected.has(t)) continue;
-      const f = fraction(start[k], end[k], range);
-      const starts = range ? start[k] >= range.start && start[k] < range.end : true;
-      if (f === 0 && !starts) continue;
-      let row = rows.get(t);
-      if (!row) {
-        row = { thread: t, cpuUs: 0, realUs: 0, selfCpuUs: 0, evals: 0 };
-        const w = workerOf(t);
-        if (w !== undefined) row.worker = w;
-        rows.set(t, row);
+    const { start, end, cpu, real, self } = this.s;
+    for (const t of acc.threads) {
+      const { lo, hi } = this.opRange(o, t);
+      for (let j = lo; j < hi; j++) {
+        const k = this.opSpans[j];
+        const f = fraction(start[k], end[k], range);
+        const starts = range ? start[k] >= range.start && start[k] < range.end : true;
+        if (f === 0 && !starts) continue;
+        let row = rows.get(t);
+        if (!row) {
+          row = { thread: t, cpuUs: 0, realUs: 0, selfCpuUs: 0, evals: 0 };
+          const w = workerOf(t);
+          if (w !== undefined) row.worker = w;
+          rows.set(t, row);
+        }
+        row.cpuUs += cpu[k] * f;
+        row.realUs += real[k] * f;
+        row.selfCpuUs += self[k] * f;
+        if (starts) row.evals++;
       }
-      row.cpuUs += cpu[k] * f;
-      row.realUs += real[k] * f;
-      row.selfCpuUs += this.self[k] * f;
-      if (starts) row.evals++;
     }
     const perWorker = Array.from(rows.values()).sort(
       (a, b) => (a.worker ?? Infinity) - (b.worker ?? Infinity) || a.thread - b.thread,
@@ -319,9 +301,7 @@ export class OperatorIndex {
       totalReal: 0,
       totalEvals: 0,
     };
-    const { op, start, end, cpu, real } = this.s;
-    const self = this.self;
-    const parent = this.parent;
+    const { op, start, end, cpu, real, self, top } = this.s;
     for (const t of threads) {
       const c = t < this.column.length ? this.column[t] : -1;
       if (c < 0) continue;
@@ -350,7 +330,7 @@ export class OperatorIndex {
         acc.threadCpu[o * cols + c] += cf;
         acc.threadHits[o * cols + c]++;
         acc.totalCpu += self[k] * f;
-        if (parent[k] < 0) acc.totalReal += real[k] * f;
+        if (top[k] === 1) acc.totalReal += real[k] * f;
         if (starts) {
           acc.evals[o]++;
           acc.totalEvals++;
@@ -360,6 +340,17 @@ export class OperatorIndex {
     this.last = acc;
     return acc;
   }
+}
+
+/** Spans by operator: those of operator o are opSpans[opLo[o]..opLo[o + 1]), in their order. */
+function byOperator(op: Int32Array, n: number, ops: number): { opLo: Int32Array; opSpans: Int32Array } {
+  const opLo = new Int32Array(ops + 1);
+  for (let k = 0; k < n; k++) opLo[op[k] + 1]++;
+  for (let o = 0; o < ops; o++) opLo[o + 1] += opLo[o];
+  const fill = opLo.slice(0, ops);
+  const opSpans = new Int32Array(n);
+  for (let k = 0; k < n; k++) opSpans[fill[op[k]]++] = k;
+  return { opLo, opSpans };
 }
 
 /** The part of [s, e) inside the range, as a fraction of the span; a span of length 0 counts whole if it is in it. */
@@ -417,6 +408,16 @@ export function lowerBound(a: ArrayLike<number>, lo: number, hi: number, x: numb
   return lo;
 }
 
+/**
+ * Prepares one thread's spans, [lo, hi) of the columns: sorts them by start (longest first on a tie: a parent before
+ * the spans inside it), then finds their nesting: each span's self CPU (its CPU minus that of the spans directly
+ * inside it, at least 0) into `self`, and whether it is at the top (inside no other span) into `top`.
+ */
+export function prepareThreadSpans(s: EvalSpans, lo: number, hi: number): void {
+  sortByStart(s, lo, hi);
+  nesting(s, lo, hi);
+}
+
 /** Sorts spans [lo, hi) by start, longest first on a tie (a parent before the spans inside it). */
 function sortByStart(s: EvalSpans, lo: number, hi: number): void {
   const { start, end } = s;
@@ -425,10 +426,9 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
   // insertion sort moves each such span back past its operators, in place; if it has too much to move, the data is
   // not nearly sorted after all and a general sort takes over.
   let budget = 8 * (hi - lo) + 1024;
-  const { thread, op, cpu, real } = s;
+  const { op, cpu, real } = s;
   for (let k = lo + 1; k < hi; k++) {
     if (!before(k, k - 1)) continue;
-    const t0 = thread[k];
     const o0 = op[k];
     const s0 = start[k];
     const e0 = end[k];
@@ -436,7 +436,6 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
     const r0 = real[k];
     let j = k;
     while (j > lo && (s0 < start[j - 1] || (s0 === start[j - 1] && e0 > end[j - 1]))) {
-      thread[j] = thread[j - 1];
       op[j] = op[j - 1];
       start[j] = start[j - 1];
       end[j] = end[j - 1];
@@ -444,7 +443,6 @@ function sortByStart(s: EvalSpans, lo: number, hi: number): void {
       real[j] = real[j - 1];
       j--;
     }
-    thread[j] = t0;
     op[j] = o0;
     start[j] = s0;
     end[j] = e0;
@@ -462,32 +460,31 @@ function sortGenerally(s: EvalSpans, lo: number, hi: number): void {
   const { start, end } = s;
   const order = Array.from({ length: hi - lo }, (_, i) => lo + i);
   order.sort((a, b) => start[a] - start[b] || end[b] - end[a] || a - b);
-  for (const column of [s.thread, s.op, s.start, s.end, s.cpu, s.real] as (Int32Array | Float64Array)[]) {
+  for (const column of [s.op, s.start, s.end, s.cpu, s.real] as (Int32Array | Float64Array)[]) {
     const copy = column.slice(lo, hi);
     for (let i = 0; i < order.length; i++) column[lo + i] = copy[order[i] - lo];
   }
 }
 
-/** Each span's parent (the innermost span of the same thread that contains it) and self CPU. */
-function nesting(s: EvalSpans): { self: Float64Array; parent: Int32Array } {
-  const n = s.count;
-  const { thread, start, end, cpu } = s;
-  const parent = new Int32Array(n).fill(-1);
-  const self = cpu.slice();
+/** Self CPU and top flag of spans [lo, hi) of one thread, sorted by start: the innermost span that contains each. */
+function nesting(s: EvalSpans, lo: number, hi: number): void {
+  const { start, end, cpu, top } = s;
+  const self = new Float64Array(hi - lo);
+  for (let k = lo; k < hi; k++) self[k - lo] = cpu[k];
   let stackRef = new Int32Array(64);
   let sp = 0;
-  for (let k = 0; k < n; k++) {
-    if (k > 0 && thread[k] !== thread[k - 1]) sp = 0;
+  for (let k = lo; k < hi; k++) {
     // Close the spans that end before this one starts, or that it sticks out of (not nested, then).
     while (sp > 0) {
-      const top = stackRef[sp - 1];
-      if (end[top] > start[k] && end[k] <= end[top]) break;
+      const t = stackRef[sp - 1];
+      if (end[t] > start[k] && end[k] <= end[t]) break;
       sp--;
     }
     if (sp > 0) {
-      const p = stackRef[sp - 1];
-      parent[k] = p;
-      self[p] -= cpu[k];
+      self[stackRef[sp - 1] - lo] -= cpu[k];
+      top[k] = 0;
+    } else {
+      top[k] = 1;
     }
     if (sp === stackRef.length) {
       const bigger = new Int32Array(stackRef.length * 2);
@@ -496,6 +493,9 @@ function nesting(s: EvalSpans): { self: Float64Array; parent: Int32Array } {
     }
     stackRef[sp++] = k;
   }
-  for (let k = 0; k < n; k++) if (self[k] < 0) self[k] = 0;
-  return { self, parent };
+  const out = s.self;
+  for (let k = lo; k < hi; k++) {
+    const v = self[k - lo];
+    out[k] = v < 0 ? 0 : v;
+  }
 }

@@ -1,6 +1,7 @@
 // Worker-thread entry (bundled as dist/profileWorker.js): reads, parses and aggregates one profile off the
-// extension host's thread — JSON.parse of a 200 MiB profile alone takes seconds, and nothing can interrupt it — then
-// keeps the model and answers the viewer's questions about it. Stopping the worker is the way to cancel.
+// extension host's thread — a big profile takes seconds to read, and nothing should interrupt the editor meanwhile —
+// then keeps the model and answers the viewer's questions about it. Stopping the worker is the way to cancel; its
+// heap is capped at the memory budget (offThread.ts), a backstop behind the reader's own accounting.
 import { parentPort, workerData } from 'worker_threads';
 import type { ProfileModel } from './model';
 import { readProfileModel, readProfileModelFromBytes, type ReadOptions } from './reader';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const input = workerData as WorkerInput;
   const opts: ReadOptions = {
     maxTextBytes: input.maxTextBytes,
+    memoryBudget: input.memoryBudget,
     onProgress: (bytesRead, totalBytes) => send({ type: 'progress', bytesRead, totalBytes }),
     onPhase: (phase, detail) => send({ type: 'phase', phase, textBytes: detail.textBytes }),
   };

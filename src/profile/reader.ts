@@ -1,35 +1,41 @@
-// Reads a samply profile from disk: streams the gzip (or plain JSON) into one buffer, parses the bytes as
-// they arrive (jsonBytes.ts; JSON.parse of the text only as a fallback), and builds the model. Every
-// failure comes back as a ProfileError value with a kind; nothing throws.
+// Reads a samply profile: streams the file (gzip or plain JSON) through zlib into the streaming JSON parser
+// (jsonBytes.ts) chunk by chunk, and the parser hands each part of the profile to the model builder (model.ts) as
+// soon as it is complete, so that each thread is read and dropped while the rest is still being inflated. No string
+// and no buffer of the whole text is ever made: a profile of any size opens, within the memory budget. Every failure
+// comes back as a ProfileError value with a kind and a message that says what and where; nothing throws.
 import * as fs from 'fs';
-import * as buffer from 'buffer';
-import { constants as bufferConstants } from 'buffer';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
-import { JsonBytesParser } from './jsonBytes';
-import { buildProfileModelAsync, type ProfileModel } from './model';
-import type { ProfileError, ProfileSummary, SummarizeOptions } from './types';
+import { ThreadedGunzip } from './inflate';
+import { JsonBytesError, JsonStreamParser } from './jsonBytes';
+import { defaultMemoryBudget, formatBytes, MemoryMeter, MiB } from './memory';
+import { ProfileBuilder, ProfileFormatError, runSliced, type ProfileModel } from './model';
+import type { ProfileError, ProfileErrorKind, ProfileSummary, SummarizeOptions } from './types';
 
 export type ReadPhase = 'reading' | 'parsing' | 'summarizing';
 
 export interface ReadOptions {
   signal?: AbortSignal;
-  /** Compressed bytes read so far, of the file's size. Called at most every ~50 ms, and once at the end. */
-  onProgress?(bytesRead: number, totalBytes: number): void;
+  /**
+   * How far the read is, at most every ~50 ms and once at the end: bytes of JSON inflated of the total the gzip
+   * trailer gives, when it can be trusted (or of a plain file's size); else compressed bytes read of the file's size.
+   */
+  onProgress?(done: number, total: number): void;
+  /** 'reading' (inflating and parsing), 'parsing' (the text has all arrived: `textBytes`), 'summarizing'. */
   onPhase?(phase: ReadPhase, detail: { textBytes?: number }): void;
   /** Options for the summary returned alongside the model. */
   summary?: SummarizeOptions;
-  /** Refuse decompressed text longer than this (default: the longest string Node can hold). */
+  /** Refuse more decompressed text than this (default: no limit but the memory budget). */
   maxTextBytes?: number;
+  /** Bytes the read may take (JS heap and typed arrays, growth since it began); default: defaultMemoryBudget(). */
+  memoryBudget?: number;
+  /** Where gzip is inflated: in a thread of its own (see inflate.ts) or inline; default: a thread for 4 MiB and up. */
+  inflate?: 'thread' | 'inline';
 }
 
 export type ReadResult =
   { ok: true; profile: ProfileSummary; model: ProfileModel } | { ok: false; error: ProfileError };
-
-export type TextResult = { ok: true; text: string; gzip: boolean } | { ok: false; error: ProfileError };
-
-const MiB = 1024 * 1024;
 
 export type ModelResult = { ok: true; model: ProfileModel } | { ok: false; error: ProfileError };
 
@@ -45,33 +51,6 @@ export async function readProfileBytes(data: Uint8Array, opts: ReadOptions = {})
 
 /** Reads and parses a profile file into a model, for summaries of any thread selection later. */
 export async function readProfileModel(path: string, opts: ReadOptions = {}): Promise<ModelResult> {
-  return parseAndBuild(await readProfileJson(path, opts), opts);
-}
-
-export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOptions = {}): Promise<ModelResult> {
-  return parseAndBuild(await decompressBytes(data, opts), opts);
-}
-
-/** Streams the file and returns its decompressed text. */
-export async function readProfileText(path: string, opts: ReadOptions = {}): Promise<TextResult> {
-  const r = await readProfileJson(path, opts, false);
-  return r.ok ? { ok: true, text: decodeUtf8(r.bytes, r.start, r.end), gzip: r.gzip } : r;
-}
-
-/** The decompressed JSON bytes of a profile: bytes[start..end), without a byte-order mark. */
-type BytesResult =
-  | {
-      ok: true;
-      bytes: Buffer;
-      start: number;
-      end: number;
-      gzip: boolean;
-      /** The parser that has been reading the bytes as they arrived; none if it gave up (see parseJson). */
-      parser?: JsonBytesParser;
-    }
-  | { ok: false; error: ProfileError };
-
-async function readProfileJson(path: string, opts: ReadOptions, parse = true): Promise<BytesResult> {
   let size: number;
   let head: Buffer;
   let isize: number | undefined;
@@ -84,7 +63,7 @@ async function readProfileJson(path: string, opts: ReadOptions, parse = true): P
       head = Buffer.alloc(Math.min(size, 64));
       await fh.read(head, 0, head.length, 0);
       if (size >= 18 && isGzip(head)) {
-        // The gzip trailer holds the uncompressed size (mod 4 GiB): a hint for one exact allocation.
+        // The gzip trailer holds the uncompressed size (mod 4 GiB): the progress total and an early size estimate.
         const tail = Buffer.alloc(4);
         await fh.read(tail, 0, 4, size - 4);
         isize = tail.readUInt32LE(0);
@@ -98,11 +77,12 @@ async function readProfileJson(path: string, opts: ReadOptions, parse = true): P
   if (size === 0) return fail('truncated', 'The file is empty: the profile was not written completely.');
   const gzip = isGzip(head);
   if (!gzip && !looksLikeJson(head)) return notGzip(head);
-  const input = fs.createReadStream(path, { highWaterMark: MiB });
-  return collect(input, size, gzip, gzip ? isize : size, opts, path, parse);
+  if (opts.signal?.aborted) return cancelled();
+  const open = () => fs.createReadStream(path, { highWaterMark: MiB });
+  return readStream({ open, gzip, fileBytes: size, isize, path, thread: { path } }, opts);
 }
 
-async function decompressBytes(data: Uint8Array, opts: ReadOptions): Promise<BytesResult> {
+export async function readProfileModelFromBytes(data: Uint8Array, opts: ReadOptions = {}): Promise<ModelResult> {
   if (data.length === 0) return fail('truncated', 'The file is empty: the profile was not written completely.');
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64));
   const gzip = isGzip(head);
@@ -110,176 +90,392 @@ async function decompressBytes(data: Uint8Array, opts: ReadOptions): Promise<Byt
   const isize =
     gzip && data.length >= 18
       ? Buffer.from(data.buffer, data.byteOffset + data.length - 4, 4).readUInt32LE(0)
-      : data.length;
-  const chunks: Buffer[] = [];
-  for (let off = 0; off < data.length; off += MiB) {
-    chunks.push(Buffer.from(data.buffer, data.byteOffset + off, Math.min(MiB, data.length - off)));
-  }
-  return collect(Readable.from(chunks), data.length, gzip, isize, opts, undefined, true);
+      : undefined;
+  const open = () => {
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < data.length; off += MiB) {
+      chunks.push(Buffer.from(data.buffer, data.byteOffset + off, Math.min(MiB, data.length - off)));
+    }
+    return Readable.from(chunks);
+  };
+  if (opts.signal?.aborted) return cancelled();
+  return readStream({ open, gzip, fileBytes: data.length, isize, thread: { bytes: data } }, opts);
 }
 
-class TooLarge extends Error {}
-
-async function collect(
-  input: Readable,
-  totalBytes: number,
-  gzip: boolean,
-  sizeHint: number | undefined,
-  opts: ReadOptions,
-  path: string | undefined,
-  parse: boolean,
-): Promise<BytesResult> {
-  const maxText = Math.min(opts.maxTextBytes ?? Infinity, bufferConstants.MAX_STRING_LENGTH);
-  opts.onPhase?.('reading', {});
-  let bytesRead = 0;
-  let lastReport = 0;
-  input.on('data', (chunk: Buffer) => {
-    bytesRead += chunk.length;
-    const now = Date.now();
-    if (opts.onProgress && now - lastReport >= 50) {
-      lastReport = now;
-      opts.onProgress(bytesRead, totalBytes);
-    }
-  });
-  // Write straight into one buffer sized from the gzip trailer; grow only if the hint was wrong
-  // (multi-member gzip, or more than 4 GiB).
-  // A damaged trailer can claim anything: deflate never expands more than ~1032:1.
-  const hint = Math.min(sizeHint ?? totalBytes * 8, totalBytes * 1032, maxText + 1);
-  let buf = Buffer.allocUnsafe(Math.max(1024, hint));
-  let length = 0;
-  // Parse as the bytes arrive: gunzip runs on libuv's thread pool, so each step here (scheduled after
-  // the chunk is taken, so that zlib has started on the next one) overlaps with decompression.
-  let parser: JsonBytesParser | undefined;
-  let parseFailed = !parse;
-  let pending: NodeJS.Immediate | undefined;
-  const step = (): void => {
-    pending = undefined;
-    if (parseFailed || opts.signal?.aborted) return;
-    try {
-      if (!parser) {
-        if (length < 3) return;
-        parser = new JsonBytesParser(hasBom(buf, length) ? 3 : 0, buf.length);
+/**
+ * A profile from a stream of its bytes (gzip or plain JSON, told apart by its first bytes), in chunks of any size:
+ * e.g. straight from a generator, never stored. `totalBytes`: the stream's length, if known (for progress).
+ */
+export async function readProfileModelFromStream(
+  source: AsyncIterable<Uint8Array>,
+  opts: ReadOptions & { totalBytes?: number } = {},
+): Promise<ModelResult> {
+  const it = source[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let have = 0;
+  let ended = false;
+  try {
+    while (have < 3) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
       }
-      parser.feed(buf, length, false);
-    } catch {
-      parseFailed = true;
-      parser = undefined;
+      const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+      first.push(b);
+      have += b.length;
     }
+  } catch (e) {
+    return ioError('the profile', e);
+  }
+  const head = Buffer.concat(first).subarray(0, 64);
+  if (have === 0) return fail('truncated', 'The file is empty: the profile was not written completely.');
+  const gzip = isGzip(head);
+  if (!gzip && !looksLikeJson(head)) return notGzip(head);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    }
+  }
+  return readStream({ open: () => Readable.from(all()), gzip, fileBytes: opts.totalBytes ?? 0 }, opts);
+}
+
+interface Source {
+  /** The file's bytes, as they are (compressed or not). */
+  open(): Readable;
+  /** What a thread of its own can inflate the file from (see inflate.ts), if anything. */
+  thread?: { path: string } | { bytes: Uint8Array };
+  gzip: boolean;
+  /** The file's size (0: unknown). */
+  fileBytes: number;
+  /** The gzip trailer's ISIZE: the text's length mod 4 GiB. */
+  isize?: number;
+  path?: string;
+}
+
+/** Stop the read: the memory budget, or maxTextBytes. */
+class Refused extends Error {
+  constructor(readonly error: ProfileError) {
+    super(error.message);
+  }
+}
+
+/** How many bytes of inflated text may wait for the parser: past that, zlib waits (backpressure). */
+const QUEUE_LIMIT = 8 * MiB;
+/** How often the memory is measured (in inflated bytes). */
+const MEASURE_EVERY = 8 * MiB;
+/** Each thread read needs at least this share of its JSON in memory: below it, no profile fits (see the budget). */
+const MIN_MEMORY_PER_JSON_BYTE = 0.2;
+
+/** Gzip files at least this big are inflated in a thread of their own (see inflate.ts); smaller ones inline. */
+const THREAD_FROM = 4 * MiB;
+
+async function readStream(src: Source, opts: ReadOptions): Promise<ModelResult> {
+  const budget = opts.memoryBudget ?? defaultMemoryBudget();
+  const maxText = opts.maxTextBytes ?? Infinity;
+  const meter = new MemoryMeter();
+  // The text's length, if the trailer can be trusted: deflate never shrinks data below ~1/1032 nor grows it past a few
+  // bytes per 16 KiB; a size outside that is a damaged trailer, or wrapped past 4 GiB.
+  const textTotal = !src.gzip
+    ? src.fileBytes
+    : src.isize !== undefined && src.isize >= src.fileBytes * 0.99 - 64 && src.isize <= src.fileBytes * 1032
+      ? src.isize
+      : 0;
+  // Refused before reading only on a trailer that is plausible for a profile (at most 64:1; a damaged or cut file's
+  // trailer can claim anything): else the read's own accounting decides.
+  const plausible = !src.gzip || textTotal <= src.fileBytes * 64;
+  if (textTotal > 0 && plausible && textTotal * MIN_MEMORY_PER_JSON_BYTE > budget) {
+    return { ok: false, error: tooBig(textTotal, src, textTotal * MIN_MEMORY_PER_JSON_BYTE, budget) };
+  }
+  if (textTotal > maxText) return { ok: false, error: tooLong(maxText) };
+  opts.onPhase?.('reading', {});
+
+  const builder = new ProfileBuilder();
+  const parser = new JsonStreamParser({
+    sink: builder,
+    totalBytes: textTotal > 0 ? textTotal : src.fileBytes * 1032 || 0,
+    skipBom: true,
+  });
+  let bytesRead = 0;
+  let inflated = 0;
+  let lastReport = 0;
+  let nextMeasure = MEASURE_EVERY;
+  /** Where the first thread ended (the threads begin about there), and the eval spans read by then. */
+  let threadsStart = -1;
+  let evalsAtStart = 0;
+  let lastThreads = 0;
+  const report = (force: boolean): void => {
+    const now = Date.now();
+    if (!opts.onProgress || (!force && now - lastReport < 50)) return;
+    lastReport = now;
+    if (textTotal > 0 && inflated <= textTotal) opts.onProgress(inflated, textTotal);
+    else opts.onProgress(bytesRead, src.fileBytes || bytesRead);
+  };
+  const threaded =
+    src.gzip && src.thread && (opts.inflate === 'thread' || (opts.inflate !== 'inline' && src.fileBytes >= THREAD_FROM))
+      ? new ThreadedGunzip(src.thread)
+      : undefined;
+  const check = (): void => {
+    if (inflated > maxText) throw new Refused(tooLong(maxText));
+    if (inflated < nextMeasure) return;
+    nextMeasure = inflated + MEASURE_EVERY;
+    const used = Math.max(meter.used(), builder.heldBytes);
+    if (used > budget) throw new Refused(tooBig(textTotal || inflated, src, used, budget, inflated));
+    // Once the threads are coming, the eval columns can be sized once, from how many there are per byte so far.
+    const threads = builder.threadCount.read;
+    if (threads > lastThreads && textTotal > 0) {
+      lastThreads = threads;
+      if (threadsStart < 0) {
+        threadsStart = parser.offset;
+        evalsAtStart = builder.evals;
+      } else {
+        const fraction = (parser.offset - threadsStart) / Math.max(1, textTotal - threadsStart);
+        const evals = builder.evals - evalsAtStart;
+        if (fraction > 0.02 && evals > 0) builder.reserveEvals(Math.ceil(evalsAtStart + (evals / fraction) * 1.05));
+      }
+    }
+  };
+  const parse = (chunk: Buffer): void => {
+    inflated += chunk.length;
+    parser.push(chunk);
+    check();
+    report(false);
+  };
+
+  let failure: unknown;
+  try {
+    if (threaded) {
+      await feedFromThread(threaded, parse, opts, (n) => (bytesRead = n));
+      bytesRead = src.fileBytes; // all of it (the thread counts in KiB)
+    } else failure = await feedFromStream(src, parse, opts, (n) => (bytesRead += n));
+    if (failure !== undefined) throw failure;
+    report(true);
+    if (inflated === 0) return fail('truncated', 'The gzip data decompresses to nothing: the profile is empty.');
+    opts.onPhase?.('parsing', { textBytes: inflated });
+    parser.end();
+    if (opts.signal?.aborted) return cancelled();
+    opts.onPhase?.('summarizing', {});
+    const held = builder.heldBytes;
+    const model = await runSliced(builder.finish(), { signal: opts.signal });
+    const used = Math.max(meter.used(), held);
+    if (used > budget) return { ok: false, error: tooBig(inflated, src, used, budget, inflated) };
+    return { ok: true, model };
+  } catch (e) {
+    return { ok: false, error: explain(failure ?? e, src, { bytesRead, inflated, textTotal, parser }, opts) };
+  } finally {
+    threaded?.stop();
+  }
+}
+
+/**
+ * Parses what the inflating thread gives, as fast as it comes; gives the event loop a turn every ~20 ms (progress,
+ * and a cancel, come through it). A cancel stops the thread at once.
+ */
+async function feedFromThread(
+  threaded: ThreadedGunzip,
+  parse: (chunk: Buffer) => void,
+  opts: ReadOptions,
+  compressed: (bytes: number) => void,
+): Promise<void> {
+  const stop = () => threaded.stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let turn = Date.now();
+    for (;;) {
+      if (opts.signal?.aborted) throw new Refused(CANCELLED);
+      const chunk = await threaded.next();
+      if (!chunk) return;
+      compressed(threaded.compressedBytes);
+      parse(chunk);
+      if (Date.now() - turn >= 20) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = Date.now();
+      }
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Parses the stream's text (inflated inline by zlib when it is gzip) chunk by chunk: inflated chunks wait in a queue
+ * for the parser, which takes one per turn of the event loop, so that zlib (on the thread pool) inflates the next
+ * chunk while this thread parses the last one. Returns what stopped it, if anything.
+ */
+async function feedFromStream(
+  src: Source,
+  parse: (chunk: Buffer) => void,
+  opts: ReadOptions,
+  compressed: (bytes: number) => void,
+): Promise<unknown> {
+  const input = src.open();
+  input.on('data', (chunk: Buffer) => compressed(chunk.length));
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let held: ((e?: Error | null) => void) | undefined;
+  let turn: NodeJS.Immediate | undefined;
+  let failure: unknown;
+  const parseOne = (): void => {
+    const chunk = queue.shift() as Buffer;
+    queued -= chunk.length;
+    parse(chunk);
   };
   const sink = new Writable({
     highWaterMark: MiB,
     write(chunk: Buffer, _enc, cb) {
-      if (length + chunk.length > maxText) {
-        cb(new TooLarge());
+      if (failure !== undefined) {
+        cb(failure as Error);
         return;
       }
-      if (length + chunk.length > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(maxText + 1, Math.max(buf.length * 2, length + chunk.length)));
-        buf.copy(bigger, 0, 0, length);
-        buf = bigger;
-      }
-      chunk.copy(buf, length);
-      length += chunk.length;
-      if (!parseFailed && pending === undefined) pending = setImmediate(step);
-      cb();
+      queue.push(chunk);
+      queued += chunk.length;
+      turn ??= setImmediate(step);
+      if (queued < QUEUE_LIMIT) cb();
+      else held = cb;
     },
   });
+  let draining = false;
+  const step = (): void => {
+    turn = undefined;
+    if (draining || failure !== undefined || queue.length === 0) return;
+    try {
+      if (opts.signal?.aborted) throw new Refused(CANCELLED);
+      parseOne();
+    } catch (e) {
+      failure = e;
+      queue.length = 0;
+      const cb = held;
+      held = undefined;
+      if (cb) cb(e as Error);
+      else sink.destroy(e as Error);
+      return;
+    }
+    if (held && queued < QUEUE_LIMIT) {
+      const cb = held;
+      held = undefined;
+      cb();
+    }
+    if (queue.length) turn = setImmediate(step);
+  };
   try {
-    if (gzip) await pipeline(input, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: opts.signal });
-    else await pipeline(input, sink, { signal: opts.signal });
+    if (src.gzip) {
+      await pipeline(input, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: opts.signal });
+    } else {
+      await pipeline(input, sink, { signal: opts.signal });
+    }
+    // The chunks still waiting, here (no step runs meanwhile).
+    draining = true;
+    if (turn) clearImmediate(turn);
+    turn = undefined;
+    if (failure !== undefined) return failure;
+    while (queue.length) {
+      if (opts.signal?.aborted) return new Refused(CANCELLED);
+      parseOne();
+      if (queue.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return undefined;
   } catch (e) {
-    if (pending !== undefined) clearImmediate(pending);
-    parseFailed = true;
-    if (opts.signal?.aborted) return fail('cancelled', 'Reading the profile was cancelled.');
-    if (e instanceof TooLarge) {
-      return fail(
-        'tooLarge',
-        `The profile is larger than ${Math.floor(maxText / MiB)} MiB uncompressed, too large to open here. ` +
-          'Open it with samply instead.',
-      );
-    }
-    const code = (e as { code?: string }).code;
-    if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(String((e as Error).message))) {
-      return fail(
-        'truncated',
-        'The gzip data ends early: the file is truncated (an interrupted download or copy?). ' +
-          'Fetch the profile again.',
-      );
-    }
-    if (code === 'Z_DATA_ERROR') {
-      return fail(
-        'invalid',
-        `The gzip data is damaged (${(e as Error).message}). Fetch the profile again, or open it with samply.`,
-      );
-    }
-    return ioError(path ?? 'the profile', e);
+    if (turn) clearImmediate(turn);
+    queue.length = 0;
+    return failure ?? e;
   }
-  opts.onProgress?.(bytesRead, totalBytes);
-  if (length === 0) return fail('truncated', 'The gzip data decompresses to nothing: the profile is empty.');
-  if (pending !== undefined) clearImmediate(pending);
-  const start = hasBom(buf, length) ? 3 : 0;
+}
+
+const CANCELLED: ProfileError = { kind: 'cancelled', message: 'Reading the profile was cancelled.' };
+
+function cancelled(): { ok: false; error: ProfileError } {
+  return { ok: false, error: CANCELLED };
+}
+
+/** What went wrong, for the user: what, and where (bytes of the file and of the JSON, the place in the profile). */
+function explain(
+  e: unknown,
+  src: Source,
+  at: { bytesRead: number; inflated: number; textTotal: number; parser: JsonStreamParser },
+  opts: ReadOptions,
+): ProfileError {
+  if (e instanceof Refused) return e.error;
+  if (opts.signal?.aborted || (e as { name?: string }).name === 'AbortError') return CANCELLED;
+  if (e instanceof ProfileFormatError) return e.toProfileError();
+  const what = src.gzip ? 'The file is gzip, but what it holds' : 'The file';
+  if (e instanceof JsonBytesError) {
+    const where = `${e.path ? ` (in ${e.path})` : ''}`;
+    if (/^Unexpected end of JSON/.test(e.reason)) {
+      return {
+        kind: 'notJson',
+        message:
+          `${what} is not JSON: the text ends early, after ${count(e.position)} bytes${where}. ` +
+          'The profile is incomplete; fetch it again.',
+      };
+    }
+    return {
+      kind: 'notJson',
+      message:
+        `${what} is not JSON: ${e.reason} at byte ${count(e.position)} of the text${where}. ` +
+        'A samply profile is a gzipped JSON file; this one is damaged. Fetch it again, or open it with samply.',
+    };
+  }
+  const code = (e as { code?: string }).code;
+  const place = at.parser.path;
+  // (Not "of" the trailer's total: a damaged or cut file's trailer can claim anything.)
+  const after = `after ${formatBytes(at.inflated)} of JSON${place ? `, in ${place}` : ''}`;
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(String((e as Error).message))) {
+    return {
+      kind: 'truncated',
+      message:
+        `The gzip data ends early, ${after}: the file is truncated (an interrupted download or copy?). ` +
+        'Fetch the profile again.',
+    };
+  }
+  if (code === 'Z_DATA_ERROR') {
+    return {
+      kind: 'invalid',
+      message:
+        `The gzip data is damaged (${(e as Error).message}), around byte ${count(at.bytesRead)} of the file, ${after}. ` +
+        'Fetch the profile again, or open it with samply.',
+    };
+  }
+  if (e instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer/i.test(e.message)) {
+    return {
+      kind: 'tooLarge',
+      message:
+        `The profile is too large to open here: memory ran out ${after}. ` +
+        'Open a shorter collection, or open it with samply.',
+    };
+  }
+  return ioError(src.path ?? 'the profile', e).error;
+}
+
+function tooBig(textBytes: number, src: Source, needed: number, budget: number, soFar?: number): ProfileError {
+  const size = `${formatBytes(textBytes)} of JSON${src.gzip && src.fileBytes ? ` (${formatBytes(src.fileBytes)} gzipped)` : ''}`;
+  const need =
+    soFar !== undefined && soFar < textBytes
+      ? `reading it had taken ${formatBytes(needed)} after ${formatBytes(soFar)} of the JSON`
+      : `it needs at least ${formatBytes(needed)}`;
   return {
-    ok: true,
-    bytes: buf,
-    start,
-    end: length,
-    gzip,
-    parser: parseFailed ? undefined : (parser ?? new JsonBytesParser(start)),
+    kind: 'tooLarge',
+    message:
+      `The profile is too large for the memory budget: it is ${size}, and ${need}, more than the ` +
+      `${formatBytes(budget)} allowed. Raise the budget (setting feldera.profiles.memoryBudgetMiB), or collect a ` +
+      'shorter profile (fewer seconds), or open it with samply.',
   };
 }
 
-function hasBom(buf: Buffer, length: number): boolean {
-  return length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+function tooLong(maxText: number): ProfileError {
+  return {
+    kind: 'tooLarge',
+    message:
+      `The profile is larger than ${formatBytes(maxText)} uncompressed, more than this reader was asked to take. ` +
+      'Open it with samply instead.',
+  };
 }
 
-/**
- * UTF-8 bytes to a string, as `buf.toString('utf8')` decodes them. Pure ASCII (the usual profile) takes
- * the latin1 decoder, a plain copy, instead of V8's UTF-8 decoder.
- */
-export function decodeUtf8(buf: Buffer, start = 0, end = buf.length): string {
-  const sub = buf.subarray(start, end);
-  return sub.toString(isAscii(sub) ? 'latin1' : 'utf8');
-}
-
-const isAscii: (b: Buffer) => boolean =
-  typeof (buffer as { isAscii?: unknown }).isAscii === 'function'
-    ? (buffer as unknown as { isAscii(b: Buffer): boolean }).isAscii
-    : () => false;
-
-async function parseAndBuild(r: BytesResult, opts: ReadOptions): Promise<ModelResult> {
-  if (!r.ok) return r;
-  opts.onPhase?.('parsing', { textBytes: r.end - r.start });
-  const parsed = parseJson(r);
-  if (!parsed.ok) return parsed;
-  if (opts.signal?.aborted) return fail('cancelled', 'Reading the profile was cancelled.');
-  opts.onPhase?.('summarizing', {});
-  return buildProfileModelAsync(parsed.json, { signal: opts.signal });
-}
-
-/** Parses the bytes, and drops the result's reference to them so they can be freed while the model is built. */
-function parseJson(r: BytesResult & { ok: true }): { ok: true; json: unknown } | { ok: false; error: ProfileError } {
-  const { bytes, start, end, gzip, parser } = r;
-  r.bytes = Buffer.alloc(0);
-  r.parser = undefined;
-  if (parser) {
-    try {
-      // Straight from the bytes, with numeric columns as typed arrays (see jsonBytes.ts).
-      parser.feed(bytes, end, true);
-      return { ok: true, json: parser.result() };
-    } catch {
-      // Not JSON the fast parser takes: JSON.parse of the text decides, and words any error.
-    }
-  }
-  try {
-    return { ok: true, json: JSON.parse(decodeUtf8(bytes, start, end)) as unknown };
-  } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    return fail(
-      'notJson',
-      `${gzip ? 'The file is gzip, but what it holds' : 'The file'} is not JSON (${clip(detail, 160)}). ` +
-        'A samply profile is a gzipped JSON file.',
-    );
-  }
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function withSummary(r: ModelResult, opts: ReadOptions): ReadResult {
@@ -321,10 +517,6 @@ function ioError(path: string, e: unknown): { ok: false; error: ProfileError } {
   return fail('io', `Could not read ${path}: ${detail}.`);
 }
 
-function fail(kind: ProfileError['kind'], message: string): { ok: false; error: ProfileError } {
+function fail(kind: ProfileErrorKind, message: string): { ok: false; error: ProfileError } {
   return { ok: false, error: { kind, message } };
-}
-
-function clip(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
 }

@@ -13,7 +13,7 @@ export type ProfileErrorKind =
   | 'tooNew'
   | 'invalid'
   | 'io'
-  /** Decompressed text is longer than a JavaScript string can hold. */
+  /** The profile needs more memory than the read's budget (or is longer than the caller allowed). */
   | 'tooLarge'
   /** The caller's AbortSignal fired. */
   | 'cancelled';

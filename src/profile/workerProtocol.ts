@@ -17,8 +17,8 @@ import type {
   TimelineQuery,
 } from './types';
 
-/** What the worker is given when it starts (workerData). */
-export type WorkerInput = { path: string; maxTextBytes?: number } | { bytes: Uint8Array; maxTextBytes?: number };
+/** What the worker is given when it starts (workerData). `memoryBudget`: bytes the read may take (see memory.ts). */
+export type WorkerInput = ({ path: string } | { bytes: Uint8Array }) & { maxTextBytes?: number; memoryBudget?: number };
 
 /** Each query names a ProfileModel method and its arguments; `Answers` gives what it returns. */
 export type QueryBody =

@@ -4,6 +4,7 @@
 import * as path from 'path';
 import vscode = require('vscode');
 import type { ProfileError } from '../profile';
+import { memoryBudgetFromSetting } from '../profile/memory';
 import {
   openProfileOffThread,
   type HandleResult,
@@ -72,6 +73,10 @@ export class ProfileDocument implements vscode.CustomDocument {
     const opts: OffThreadOptions = {
       workerFile: this.workerFile,
       signal: this.abort.signal,
+      // Profiles that need more stop with a message saying so (0 or unset: half the machine's memory, up to 16 GiB).
+      memoryBudget: memoryBudgetFromSetting(
+        vscode.workspace.getConfiguration('feldera.profiles').get<number>('memoryBudgetMiB'),
+      ),
       onProgress: (bytesRead, totalBytes) => {
         if (this.current.phase === 'loading') this.set({ ...this.current, bytesRead, totalBytes });
       },

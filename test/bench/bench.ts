@@ -2,7 +2,7 @@
 // machine is shared and noisy, so each figure is a ratio to a baseline measured alternately with it, or a value
 // taken in a child process of its own). Prints one line per figure and writes BENCHMARKS.md at the repo root.
 //
-//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,sql,sqlheat,compare   run some figures (BENCHMARKS.md untouched…)
+//   FELDERA_BENCH_ONLY=download,pipelines,polling,size,activation,profile,profilehuge,sql,sqlheat,compare   run some figures (BENCHMARKS.md untouched…)
 //   FELDERA_BENCH_MERGE=1                 …unless this is set: then their rows and sections replace those in BENCHMARKS.md
 //   FELDERA_BENCH_ROUNDS=3                                                 rounds of the alternating figures
 //   FELDERA_BENCH_ACTIVATION_RUNS=5                                        fresh VS Code instances for activation
@@ -16,6 +16,7 @@ import { downloadFigures } from './download';
 import { pipelinesFigure } from './pipelines';
 import { pollingFigure } from './polling';
 import { felderaProfileFigures } from './profileFeldera';
+import { hugeProfileFigures } from './profileHuge';
 import { profileSummaryFigure } from './profileSummary';
 import { sizeFigures } from './size';
 import { sqlCompanionFigures } from './sqlCompanion';
@@ -28,6 +29,7 @@ const PARTS = [
   'size',
   'activation',
   'profile',
+  'profilehuge',
   'sql',
   'sqlheat',
   'compare',
@@ -197,6 +199,10 @@ async function main(): Promise<void> {
         ...(await attempt('profile summary', '≤ 2×', async () => [await profileSummaryFigure()])),
         ...(await attempt('Feldera profile', '≤ 1.5×; ≤ 150 ms', felderaProfileFigures)),
       ];
+    }
+
+    if (wanted('profilehuge')) {
+      profile.push(...(await attempt('Feldera profile 1.5 GiB', '≤ 3× inflate; ≤ 1 s', hugeProfileFigures)));
     }
 
     if (wanted('sql')) sql = await attempt('SQL context', '≤ 1 s; ≤ +100 ms', sqlCompanionFigures);

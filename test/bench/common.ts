@@ -77,6 +77,11 @@ export function selfMemorySampler(everyMs = 50) {
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), everyMs);
   return {
     baseline,
+    /** The peak growth so far (sampled, and the kernel's VmHWM). */
+    peakNow() {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      return Math.max(peak, procMemory('self')?.hwm ?? peak) - baseline;
+    },
     stop() {
       clearInterval(timer);
       peak = Math.max(peak, process.memoryUsage.rss());

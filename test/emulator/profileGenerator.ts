@@ -956,7 +956,7 @@ function rssCounter(
   };
 }
 
-function addTruth(truth: ProfileTruth, plan: WorkPlan, track: WorkerTrack, thread: number): void {
+function addTruth(truth: ProfileTruth, plan: WorkPlan, track: WorkerTrack, thread: number, withSamples = true): void {
   const { circuit } = plan;
   truth.workers.push({ thread, worker: track.worker });
   const s = track.spans;
@@ -973,6 +973,7 @@ function addTruth(truth: ProfileTruth, plan: WorkPlan, track: WorkerTrack, threa
   }
   truth.markers.evals += s.count;
   truth.markers.exchange += track.sends.length;
+  if (!withSamples) return;
   // The chain of operators holding each sample: the innermost one's nested circuits, outermost first.
   const parent = new Map<CircuitOp, CircuitOp>();
   for (const op of circuit.all) for (const c of op.children ?? []) parent.set(c, op);
@@ -1231,6 +1232,26 @@ function largeText(params: ProfileParams, targetBytes: number, opts: LargeProfil
   const p = normalize(params);
   if (!opts.markers) return largeProfileText(p, targetBytes);
   return felderaProfileText(p, felderaPlan(p, targetBytes, opts.sizeOf ?? 'gzip').steps ?? 1, true);
+}
+
+/**
+ * What a large Feldera profile (`{ markers: true }`) of that size holds per operator and worker, worked out from the
+ * same plan without writing the profile (for tests that read one too big to keep): its truth without
+ * `sampleOperators`, step, transaction and memory figures.
+ */
+export function largeProfileTruth(
+  params: ProfileParams,
+  targetBytes: number,
+  opts: LargeProfileOptions = {},
+): ProfileTruth {
+  const p = normalize(params);
+  const steps = felderaPlan(p, targetBytes, opts.sizeOf ?? 'gzip').steps ?? 1;
+  const seed = profileSeed(p);
+  const plan = workPlan(p.pipeline, p.workers, p.firstWorker, steps, seed.readUInt32LE(12), LARGE_COST_SCALE);
+  const truth = emptyTruth();
+  for (let w = 0; w < plan.workers; w++) addTruth(truth, plan, workerTrack(plan, w), 1 + w, false);
+  truth.durationMs = plan.durationUs / 1000;
+  return truth;
 }
 
 /**

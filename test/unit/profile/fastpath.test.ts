@@ -16,7 +16,6 @@ import {
   JsonBytesParser,
   parseJsonBytes,
 } from '../../../src/profile/jsonBytes';
-import { decodeUtf8 } from '../../../src/profile/reader';
 import { smallProfile, smallProfileObject } from '../../emulator/profileGenerator';
 import { felderaSampleProfile, generateProfileText, LAYOUT_VERSIONS, sampleProfile, writeBigProfile } from './generate';
 import { canonical } from './helpers';
@@ -324,28 +323,6 @@ describe('profile reader: fast paths', () => {
     });
   });
 
-  describe('decodeUtf8', () => {
-    it('decodes as Buffer.toString("utf8"), ASCII or not', () => {
-      fc.assert(
-        fc.property(
-          fc.uint8Array({ maxLength: 64 }),
-          fc.string({ unit: 'binary' }),
-          fc.boolean(),
-          (raw, str, ascii) => {
-            const b = ascii ? Buffer.from(str.replace(/[^\x00-\x7f]/g, 'a')) : Buffer.concat([Buffer.from(str), raw]);
-            assert.strictEqual(decodeUtf8(b), b.toString('utf8'));
-            assert.strictEqual(
-              decodeUtf8(b, 1, Math.max(1, b.length - 1)),
-              b.toString('utf8', 1, Math.max(1, b.length - 1)),
-            );
-          },
-        ),
-        { numRuns: 300 },
-      );
-      assert.strictEqual(decodeUtf8(Buffer.from('"µs"')), '"µs"');
-    });
-  });
-
   describe('CallNodeTable', () => {
     it('gives the ids and recursion flags of a plain Map-based table', () => {
       fc.assert(
@@ -472,15 +449,22 @@ describe('profile reader: fast paths', () => {
       assert.match(r.error.message, /sample 0 refers to stack 99999, which does not exist/);
     });
 
-    it('falls back to JSON.parse for what the fast parser does not take (deep nesting)', async () => {
-      const text = generateProfileText(sampleProfile(), 57).replace(
-        '"pages":[]',
-        `"pages":${'['.repeat(20000)}${']'.repeat(20000)}`,
-      );
+    it('takes any nesting depth (no recursion): in a part it skips, and in one it keeps', async () => {
+      const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+      const text = generateProfileText(sampleProfile(), 57).replace('"pages":[]', `"pages":${deep(20000)}`);
       assert.ok(text.includes('[[[['), 'the profile has a pages list to nest');
       const r = await readProfileBytes(Buffer.from(text));
       if (!r.ok) assert.fail(r.error.message);
       same(r.model, fromJson(text));
+      const kept = `{"a":${deep(100000)},"b":[{"c":${deep(5000)}}]}`;
+      const depth = (v: unknown): number => {
+        let d = 0;
+        for (let x = v; Array.isArray(x); x = x[0] as unknown) d++;
+        return d;
+      };
+      const v = parseJsonBytes(Buffer.from(kept)) as { a: unknown; b: { c: unknown }[] };
+      assert.deepStrictEqual([depth(v.a), depth(v.b[0].c), Object.keys(v)], [100000, 5000, ['a', 'b']]);
+      assert.throws(() => parseJsonBytes(Buffer.from(kept.slice(0, -3))), /Unexpected end of JSON at byte/);
     });
   });
 });
