@@ -12,6 +12,7 @@ export interface PwLocator {
   hover(options?: { timeout?: number; position?: { x: number; y: number } }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
   inputValue(options?: { timeout?: number }): Promise<string>;
+  isVisible(): Promise<boolean>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
   /** The element's box in the page's viewport (CSS px), null when it is not visible. */

@@ -134,6 +134,45 @@ export const ui = {
     return (await call<{ text: string }>('value', { selector, ...opts })).text;
   },
 
+  /** What the quick input shows now (no waiting): whether it is visible, its text, its input's value, the active row. */
+  async quickInput(): Promise<{ visible: boolean; text: string; value: string; focused: string }> {
+    return call('quickInput', {});
+  },
+
+  /**
+   * Picks `label` in the open quick pick as a hand does: types it, waits until the list's active row is that item
+   * (the filter applies asynchronously: an Enter before it would take whatever row was active), then presses Enter.
+   */
+  async pickQuickItem(label: string, opts: WaitOptions = {}): Promise<void> {
+    await call('type', { text: label });
+    await call('waitFor', { selector: '.quick-input-list .monaco-list-row.focused', text: label, ...opts });
+    await call('press', { key: 'Enter' });
+  },
+
+  /**
+   * Enter in the open input box once it holds `value`, and waits until the box has moved on (hidden, or holding
+   * another value: the next step's box). On a loaded machine an Enter can be lost while the box is being set up; the box still showing
+   * the same value 3 s later gets Enter again, as a user would press it again (at most 3 times).
+   */
+  async submitInput(value: string): Promise<void> {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let before = await ui.quickInput();
+    for (let end = Date.now() + 10_000; before.value !== value; before = await ui.quickInput()) {
+      if (Date.now() > end)
+        throw new Error(`ui.submitInput: the input box holds "${before.value}", not the value typed`);
+      await sleep(50);
+    }
+    for (let attempt = 1; ; attempt++) {
+      await call('press', { key: 'Enter' });
+      for (let end = Date.now() + 3000; Date.now() < end;) {
+        const now = await ui.quickInput();
+        if (!now.visible || now.value !== before.value) return;
+        await sleep(100);
+      }
+      if (attempt >= 3) throw new Error(`ui.submitInput: the input box kept "${value}" after ${attempt} Enters`);
+    }
+  },
+
   /** Types text into whatever has focus (a quick input, say). */
   async type(text: string): Promise<void> {
     await call('type', { text });

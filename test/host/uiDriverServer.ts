@@ -136,6 +136,19 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
         .hover({ timeout: timeoutOf(body) });
       return { ok: true };
     },
+    /** What the quick input shows right now, without waiting: visible or not, its text and its input's value. */
+    async quickInput() {
+      const widget = pageOf().locator('.quick-input-widget').first();
+      const visible = (await widget.count()) > 0 && (await widget.isVisible());
+      if (!visible) return { visible, text: '', value: '', focused: '' };
+      const focusedRow = pageOf().locator('.quick-input-list .monaco-list-row.focused').first();
+      return {
+        visible,
+        text: await widget.innerText({ timeout: 2000 }),
+        value: await pageOf().locator('.quick-input-widget input').first().inputValue({ timeout: 2000 }),
+        focused: (await focusedRow.count()) > 0 ? await focusedRow.innerText({ timeout: 2000 }) : '',
+      };
+    },
     async press(body) {
       await pageOf().keyboard.press(str(body, 'key'));
       return { ok: true };

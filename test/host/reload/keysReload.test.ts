@@ -30,7 +30,7 @@ async function typeKey(server: string, key: string): Promise<void> {
   const setting = vscode.commands.executeCommand('feldera.setApiKey', server);
   await ui.waitFor('.quick-input-widget', { text: `API key for ${server}` });
   await ui.type(key);
-  await ui.press('Enter');
+  await ui.submitInput(key);
   await setting;
 }
 

@@ -9,7 +9,7 @@ import * as zlib from 'zlib';
 import * as vscode from 'vscode';
 import { hostProfile, HOSTS_TRUTH, OPERATOR_TRUTH, pairA, pairB, PAIR_TRUTH } from '../../unit/profile/comparePairs';
 import { ui } from '../ui';
-import { extensionApi, profilesDir, until } from '../support';
+import { clickContextMenuEntry, extensionApi, profilesDir, until } from '../support';
 
 const WEBVIEW = { frameUrlContains: 'extensionId=feldera-community.feldera-vscode', timeoutMs: 30_000 };
 const A_NAME = 'cmpdemo-samply-20260101T000000Z.json.gz';
@@ -65,11 +65,7 @@ describe('Comparing samply profiles', function () {
       (await ui.texts('.explorer-folders-view .monaco-list-row.selected')).join('\n').includes(B_NAME),
     );
     await ui.click(explorerRow(B_NAME), { button: 'right' });
-    const item = '.monaco-menu .action-item';
-    await ui.waitFor(item, { text: 'Compare Samply Profiles…' });
-    await ui.hover(item, { hasText: 'Compare Samply Profiles…' });
-    await ui.click(item, { hasText: 'Compare Samply Profiles…' });
-    await ui.waitFor('.monaco-menu', { state: 'hidden' });
+    await clickContextMenuEntry('Compare Samply Profiles…', 'the Explorer context menu');
 
     // The verdict: both sides' samples, then the generator's five biggest changes (three here).
     const verdict = await ui.frameText('#verdict', { ...WEBVIEW, hasText: 'Biggest changes' });

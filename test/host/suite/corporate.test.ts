@@ -224,7 +224,7 @@ describe('Corporate networks: HTTPS with a private CA, and proxies', function ()
         const setting = vscode.commands.executeCommand('feldera.setApiKey', 'secure');
         await ui.waitFor('.quick-input-widget', { text: 'API key for secure' });
         await ui.type(KEY);
-        await ui.press('Enter');
+        await ui.submitInput(KEY);
         await setting;
         const uris = await collect('orders');
         assert.strictEqual(uris.length, 1, 'no profile saved');

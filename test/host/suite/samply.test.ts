@@ -298,12 +298,11 @@ describe('Samply profiles', function () {
     emu.clearRequests();
     await clickNotificationButton('3 fetches failed', 'Collect Samply Profile…');
     await ui.waitFor('.quick-input-widget', { text: 'how long should samply record?' });
-    await ui.type('Custom');
-    await ui.press('Enter');
+    await ui.pickQuickItem('Custom');
     await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
     await ui.press('Control+A');
     await ui.type('1');
-    await ui.press('Enter');
+    await ui.submitInput('1');
     const posts = () =>
       emu.requests.filter((r) => r.method === 'POST' && r.path === '/v0/pipelines/blank/samply_profile');
     await until('a collection on every host', () => posts().length === 3);
@@ -363,7 +362,7 @@ describe('Samply profiles', function () {
         await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
         await ui.press('Control+A');
         await ui.type('1');
-        await ui.press('Enter');
+        await ui.submitInput('1');
         await until(
           `round ${round}: the profile of host 1 to be saved`,
           () => filesIn(profilesDir()).length > saved,
@@ -432,11 +431,9 @@ describe('Samply profiles', function () {
     const run = vscode.commands.executeCommand('feldera.fetchSamplyProfile');
     await ui.waitFor('.quick-input-widget', { text: 'Fetch Samply Profile' });
     await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'fraud' });
-    await ui.type('fraud');
-    await ui.press('Enter');
+    await ui.pickQuickItem('fraud');
     await ui.waitFor('.quick-input-widget', { text: 'All hosts' });
-    await ui.type('Host 1');
-    await ui.press('Enter');
+    await ui.pickQuickItem('Host 1');
     const uris = (await run) as vscode.Uri[];
     assert.strictEqual(uris.length, 1);
     assert.match(path.basename(uris[0].fsPath), /^fraud-samply-.*-host1\.json\.gz$/);
@@ -452,8 +449,7 @@ describe('Samply profiles', function () {
     assert.strictEqual(choices.length, labels.length, `choices: ${choices.join(' | ')}`);
     labels.forEach((l, k) => assert.ok(choices[k].startsWith(l), `choice ${k} is "${choices[k]}", not "${l}"`));
     assert.match(choices[0], /default/, 'the configured default (30 s) is marked');
-    await ui.type('Custom');
-    await ui.press('Enter');
+    await ui.pickQuickItem('Custom');
     await ui.waitFor('.quick-input-widget', { text: 'Seconds, 1 to 3600' });
     await ui.press('Control+A');
     await ui.type('0');
@@ -461,7 +457,7 @@ describe('Samply profiles', function () {
     await ui.press('Enter'); // refused while invalid
     await ui.press('Control+A');
     await ui.type('1');
-    await ui.press('Enter');
+    await ui.submitInput('1');
     const uris = (await run) as vscode.Uri[];
     assert.strictEqual(uris.length, 1);
     const post = emu.requests.filter((r) => r.method === 'POST' && r.path === '/v0/pipelines/timed/samply_profile');

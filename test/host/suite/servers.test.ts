@@ -149,7 +149,7 @@ describe('Servers and API keys', function () {
     const setting = vscode.commands.executeCommand('feldera.setApiKey', 'A');
     await ui.waitFor('.quick-input-widget', { text: 'API key for A' });
     await ui.type(KEY_A);
-    await ui.press('Enter');
+    await ui.submitInput(KEY_A);
     await setting;
     a.clearRequests();
     b.clearRequests();
@@ -188,7 +188,7 @@ describe('Servers and API keys', function () {
       const setting = vscode.commands.executeCommand('feldera.setApiKey', 'far');
       await ui.waitFor('.quick-input-widget', { text: 'API key for far' });
       await ui.type(KEY_A);
-      await ui.press('Enter');
+      await ui.submitInput(KEY_A);
       // A modal warning. In an extension-test window VS Code refuses modal dialogs and reports their content
       // instead, which is as good as declining: either way the question is seen here.
       const warning = await ui.waitFor('.monaco-dialog-box, .notification-toast', { text: 'unencrypted' });
@@ -247,7 +247,7 @@ describe('Servers and API keys', function () {
       await ui.waitFor('.quick-input-widget', { text: 'API key for A' });
       a.setApiKeys([KEY_A]);
       await ui.type(KEY_A);
-      await ui.press('Enter');
+      await ui.submitInput(KEY_A);
       await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'orders' });
       await ui.press('Escape');
       assert.strictEqual(await run, undefined);

@@ -109,10 +109,10 @@ describe('Walkthrough', function () {
     });
     await ui.waitFor('.quick-input-widget', { text: 'URL of the Feldera pipeline manager' });
     await ui.fill('.quick-input-widget input', url);
-    await ui.press('Enter');
+    await ui.submitInput(url);
     await ui.waitFor('.quick-input-widget', { text: 'A name to show in the Pipelines view' });
     await ui.fill('.quick-input-widget input', 'local');
-    await ui.press('Enter');
+    await ui.submitInput('local');
     const api = await extensionApi();
     await setSetting('pipelines.refreshIntervalSeconds', 0);
     await expectTicked('addServer');

@@ -33,8 +33,7 @@ describe('Multi-root workspace', function () {
     });
     // The folder pick (its question is a placeholder, not text): wait for the folders to be listed.
     await ui.waitFor('.quick-input-list .monaco-list-row', { text: 'two' });
-    await ui.type('two');
-    await ui.press('Enter');
+    await ui.pickQuickItem('two');
     const uris = (await run) as vscode.Uri[];
     assert.strictEqual(uris.length, 1);
     const two = vscode.workspace.workspaceFolders![1].uri.fsPath;
