@@ -30,8 +30,6 @@ export interface SamplyCommandDeps {
   log: Log;
   /** Told about SQL contexts still on their way after their profiles were saved (the profile editor waits for them). */
   companions?: PendingCompanions;
-  /** How long saved profiles wait for their SQL context before they are announced (tests shorten it). */
-  contextGraceMs?: number;
 }
 
 export interface PendingCompanions {
@@ -158,7 +156,7 @@ async function fetchAllHosts(
     if (!sql.settled) progress.report({ message: 'saved; a moment for the SQL context' });
     const settled = await sql.saveBesideWithin(
       saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
-      job.deps.contextGraceMs ?? CONTEXT_GRACE_MS,
+      CONTEXT_GRACE_MS,
     );
     if (settled.pending) {
       late = { context: sql, profiles: saved.map((o) => o.result.path), later: settled.later };
