@@ -52,9 +52,9 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
         .catch(logFailure(log, 'Reporting a rejected key')),
     unexpected: logFailure(log, 'Refreshing the pipeline pick'),
   });
-  const samplyDeps = { resolver, connections, statusBar, errors, log };
-  // CPU in SQL: its service and documents serve the profile editor's SQL columns too.
+  // CPU in SQL: its service and documents serve the profile editor's SQL columns too, and hear of late SQL contexts.
   const sql = registerSqlHeat(context, log);
+  const samplyDeps = { resolver, connections, statusBar, errors, log, companions: sql.service };
 
   context.subscriptions.push(
     log,

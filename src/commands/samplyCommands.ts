@@ -1,12 +1,15 @@
 // Fetch Samply Profile and Collect Samply Profile…: pick a target, run one fetch per host with a cancellable
-// progress notification and the status-bar summary, then offer the saved files.
+// progress notification and the status-bar summary, then offer the saved files. The pipeline's SQL context (src/sql)
+// is fetched meanwhile; if it is not there within a short grace after the profiles are saved, they are announced
+// (and returned) without it, and it finishes in the background: a status-bar entry (cancellable), the companion
+// written when it lands, a notification only when something is missing or failed.
 import * as path from 'path';
 import vscode = require('vscode');
 import { collectSamplyProfileToFolder, fetchSamplyProfileToFolder } from '../download/samplyFetcher';
 import type { DownloadError, DownloadResult, FetchProgress } from '../download/types';
 import type { FelderaApi } from '../feldera/types';
 import type { ServerConnections } from '../servers/connections';
-import { describeCompanion, SqlContextFetch, type CompanionOutcome } from '../sql/companionFetch';
+import { CONTEXT_GRACE_MS, describeCompanion, SqlContextFetch, type CompanionOutcome } from '../sql/companionFetch';
 import type { ErrorPresenter } from '../ui/errorPresenter';
 import { logFailure, type Log } from '../ui/log';
 import { formatBytes, type ProfileStatusBar } from '../ui/profileStatusBar';
@@ -25,6 +28,13 @@ export interface SamplyCommandDeps {
   statusBar: ProfileStatusBar;
   errors: ErrorPresenter;
   log: Log;
+  /** Told about SQL contexts still on their way after their profiles were saved (the profile editor waits for them). */
+  companions?: PendingCompanions;
+}
+
+export interface PendingCompanions {
+  /** `landed` settles once the companions of `profiles` (paths) were written, or will not be. */
+  expect(profiles: readonly string[], landed: Promise<unknown>): void;
 }
 
 /** How many hosts of one pipeline are fetched at once for "All hosts". */
@@ -72,6 +82,13 @@ function hostLabel(target: SamplyTarget, ordinal: number | undefined): string {
 /** What one host's fetch came to, with the SQL context saved beside it when it was saved. */
 type Outcome = { ordinal: number | undefined; result: DownloadResult; companion?: CompanionOutcome };
 
+/** The job's SQL context when it did not land within the grace: it finishes in the background. */
+interface LateContext {
+  context: SqlContextFetch;
+  profiles: string[];
+  later: Promise<CompanionOutcome[]>;
+}
+
 /** One fetch per host under one cancellable progress notification, then what came of them, told once. */
 async function runJobs(
   deps: SamplyCommandDeps,
@@ -84,11 +101,12 @@ async function runJobs(
   const title = jobTitle(mode, target, duration);
   deps.log.info(`${title} → ${folder}`);
   const job: Job = { deps, mode, target, folder, duration, api, started: new Date() };
-  const outcomes = await vscode.window.withProgress(
+  const { outcomes, late } = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (progress, token) => fetchAllHosts(job, progress, token),
   );
-  return reportOutcomes(deps, mode, target, outcomes);
+  if (late) finishInBackground(deps, target, late);
+  return reportOutcomes(deps, mode, target, outcomes, late !== undefined);
 }
 
 interface Job {
@@ -110,37 +128,56 @@ function jobTitle(mode: Mode, target: SamplyTarget, duration: number | undefined
   );
 }
 
-/** Every host (a few at once), with the pipeline's SQL context fetched meanwhile; cancelling stops them all. */
+/**
+ * Every host (a few at once), with the pipeline's SQL context fetched meanwhile; cancelling stops them all. The
+ * context is saved beside the saved profiles if it is there within the grace; else it is handed back as `late`.
+ */
 async function fetchAllHosts(
   job: Job,
   progress: vscode.Progress<{ message?: string }>,
   token: vscode.CancellationToken,
-): Promise<Outcome[]> {
+): Promise<{ outcomes: Outcome[]; late?: LateContext }> {
   const all = new AbortController();
   const sub = token.onCancellationRequested(() => all.abort());
   // The pipeline's SQL context, fetched once while samply records, saved beside each profile (src/sql).
   const sql = SqlContextFetch.start({ api: job.api, pipeline: job.target.pipeline, signal: all.signal });
   const states = new Map<number | undefined, FetchProgress | { phase: 'done' }>();
   const render = () => progress.report({ message: progressMessage(job.target, states) });
+  let late: LateContext | undefined;
   try {
-    return await mapLimited(job.target.ordinals, PARALLEL_HOSTS, (ordinal) =>
-      fetchOneHost(job, ordinal, all.signal, sql, (p) => {
+    const outcomes = await mapLimited(job.target.ordinals, PARALLEL_HOSTS, (ordinal) =>
+      fetchOneHost(job, ordinal, all.signal, (p) => {
         states.set(ordinal, p);
         render();
       }),
     );
+    const saved = outcomes.filter((o): o is Outcome & { result: { ok: true } } => o.result.ok);
+    if (saved.length === 0) return { outcomes };
+    if (!sql.settled) progress.report({ message: 'saved; a moment for the SQL context' });
+    const settled = await sql.saveBesideWithin(
+      saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
+      CONTEXT_GRACE_MS,
+    );
+    if (settled.pending) {
+      late = { context: sql, profiles: saved.map((o) => o.result.path), later: settled.later };
+      job.deps.log.info(`${job.target.pipeline}: the SQL context is still on its way; it is saved when it lands`);
+    } else {
+      saved.forEach((o, i) => (o.companion = settled.outcomes[i]));
+      for (const o of saved) logCompanion(job.deps.log, o.result.path, o.companion);
+    }
+    return { outcomes, late };
   } finally {
-    sql.abort();
+    // A context still on its way goes on after the notification (cancelled from the status bar instead).
+    if (!late) sql.abort();
     sub.dispose();
   }
 }
 
-/** One host: its own status-bar entry (cancellable alone), the fetch or collection, then the SQL context beside it. */
+/** One host: its own status-bar entry (cancellable alone), and the fetch or collection. */
 async function fetchOneHost(
   job: Job,
   ordinal: number | undefined,
   cancelAll: AbortSignal,
-  sql: SqlContextFetch,
   onState: (s: FetchProgress | { phase: 'done' }) => void,
 ): Promise<Outcome> {
   const { deps, target } = job;
@@ -174,9 +211,7 @@ async function fetchOneHost(
           })
         : await fetchSamplyProfileToFolder(common);
     logOutcome(deps.log, label, result);
-    const companion = result.ok ? await sql.saveBeside(result.path, result.bytes) : undefined;
-    if (companion) deps.log.info(`${label}: ${companion.saved ? `saved ${companion.path}` : companion.reason}`);
-    return { ordinal, result, companion };
+    return { ordinal, result };
   } finally {
     onState({ phase: 'done' });
     bar.done();
@@ -190,6 +225,7 @@ function reportOutcomes(
   mode: Mode,
   target: SamplyTarget,
   outcomes: Outcome[],
+  contextLate: boolean,
 ): vscode.Uri[] | undefined {
   const saved = outcomes.filter((o): o is Outcome & { result: Extract<DownloadResult, { ok: true }> } => o.result.ok);
   const failed = outcomes.filter((o): o is Outcome & { result: { ok: false; error: DownloadError } } => !o.result.ok);
@@ -201,7 +237,9 @@ function reportOutcomes(
     void announceSaved(
       saved.map((o) => ({ path: o.result.path, bytes: o.result.bytes })),
       target,
-      saved.map((o) => describeCompanion(o.companion)).find((t) => t !== undefined),
+      contextLate
+        ? `${saved.length === 1 ? 'Its' : 'Their'} SQL context is still coming from the server (status bar).`
+        : saved.map((o) => describeCompanion(o.companion)).find((t) => t !== undefined),
     ).catch(logFailure(deps.log, 'Offering the saved profile'));
   if (failed.length) {
     void deps.errors
@@ -222,6 +260,38 @@ function reportOutcomes(
       .catch(logFailure(deps.log, 'Reporting the failed fetches'));
   }
   return saved.map((o) => vscode.Uri.file(o.result.path));
+}
+
+/**
+ * The SQL context that missed the grace: a status-bar entry while it comes (its cancel writes nothing), the companions
+ * written when it lands, and a notification only when one is incomplete or could not be saved.
+ */
+function finishInBackground(deps: SamplyCommandDeps, target: SamplyTarget, late: LateContext): void {
+  const names = late.profiles.map((p) => path.basename(p));
+  const label = names.length === 1 ? names[0] : `${names.length} profiles of ${target.pipeline}`;
+  const bar = deps.statusBar.add(label, () => late.context.abort(), 'sql-context');
+  const landed = late.later.then((outcomes) => {
+    outcomes.forEach((o, i) => logCompanion(deps.log, late.profiles[i], o));
+    const note = outcomes.map(describeCompanion).find((t) => t !== undefined);
+    if (!note) return;
+    const text = `Feldera: SQL context for ${label}: ${note}`;
+    const shown = outcomes.some((o) => !o.saved)
+      ? vscode.window.showWarningMessage(text)
+      : vscode.window.showInformationMessage(text);
+    void shown.then(undefined, logFailure(deps.log, 'Telling about the SQL context'));
+  });
+  void landed.catch(logFailure(deps.log, 'Saving the SQL context')).finally(() => bar.done());
+  deps.companions?.expect(late.profiles, landed);
+}
+
+function logCompanion(log: Log, profile: string, c: CompanionOutcome | undefined): void {
+  if (!c) return;
+  const name = path.basename(profile);
+  if (!c.saved) log.info(`${name}: ${c.reason}`);
+  else {
+    const without = c.missing.length ? ` (without its ${c.missing.map((m) => m.part).join(', ')})` : '';
+    log.info(`${name}: saved ${path.basename(c.path)}${without}`);
+  }
 }
 
 function progressMessage(

@@ -161,9 +161,20 @@ export async function addServer(deps: ServerCommandDeps, arg?: unknown): Promise
   const name = await serverName(given, url);
   if (name === undefined) return;
 
-  // Everything succeeded: now save.
+  // Everything succeeded: now save. The key first, so the new server's first refresh has it; if the settings cannot
+  // be written (say the user's settings.json has errors), the key is put back as it was: no key without its server.
+  const previousKey = access.key && (await deps.keys.hasStored(origin)) ? await deps.keys.get(origin) : undefined;
   if (access.key) await deps.keys.set(origin, access.key.key);
-  await deps.registry.add(name, url);
+  try {
+    await deps.registry.add(name, url);
+  } catch (e) {
+    if (access.key) {
+      await (previousKey !== undefined ? deps.keys.set(origin, previousKey) : deps.keys.delete(origin)).catch(
+        logFailure(deps.log, 'Add Server: putting the API key back'),
+      );
+    }
+    throw e;
+  }
   announceAdded(deps, name, url, p, access);
 }
 

@@ -3,9 +3,12 @@
 //
 // The three requests (the pipeline with its SQL, its dataflow graph, its circuit profile) start at once, when the
 // command starts, so they run while samply records and while the profile downloads: a collection whose server answers
-// promptly ends no later for them. The circuit profile can take long (the server allows 120 s); it is cancelled with
-// the rest. Nothing is written unless the profile was saved; a piece that cannot be had is named in the outcome, and
-// the profile is kept whatever happens here.
+// promptly ends no later for them. The circuit profile can take long (the server allows 120 s): once the profile is
+// saved, it waits at most a short grace for the context (`saveBesideWithin`), then the profile is announced and the
+// context finishes in the background, cancellable, saved when it lands unless the profile was removed meanwhile.
+// Nothing is written unless the profile was saved; a piece that cannot be had is named in the outcome, and the profile
+// is kept whatever happens here.
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { describeApiError } from '../feldera/errors';
 import { isInteractive } from '../feldera/pipelineStatus';
@@ -44,8 +47,29 @@ export interface FetchedSqlContext {
 export type CompanionOutcome =
   /** Saved; `missing` lists the pieces it lacks (empty when complete). */
   | { saved: true; path: string; missing: MissingPart[] }
-  /** Not saved: why, in one sentence (the profile is kept). */
-  | { saved: false; reason: string; missing: MissingPart[]; cancelled?: boolean };
+  /**
+   * Not saved: why, in one sentence (the profile is kept). `profileGone`: the profile was removed (or replaced) before
+   * the context landed, so there was nothing to save it beside.
+   */
+  | { saved: false; reason: string; missing: MissingPart[]; cancelled?: boolean; profileGone?: boolean };
+
+/**
+ * How long a saved profile waits for a SQL context still on its way before it is announced without it; the context
+ * then finishes in the background. Issue 13: the companion adds at most 1 s to a fetch.
+ */
+export const CONTEXT_GRACE_MS = 800;
+
+/** A profile saved by a fetch or collection. */
+export interface SavedProfile {
+  path: string;
+  bytes: number;
+}
+
+/** The companions of saved profiles: written within the grace, or still waiting for the context. */
+export type CompanionsSettled =
+  | { pending: false; outcomes: CompanionOutcome[] }
+  /** `later` settles (never rejects) once the context landed and was saved, or was cancelled with `abort()`. */
+  | { pending: true; later: Promise<CompanionOutcome[]> };
 
 /** The SQL context of one collection or fetch: started once, saved beside each profile it produced. */
 export class SqlContextFetch {
@@ -53,6 +77,7 @@ export class SqlContextFetch {
   readonly ready: Promise<FetchedSqlContext>;
   private readonly controller = new AbortController();
   private readonly opts: SqlContextFetchOptions;
+  private isSettled = false;
 
   private constructor(opts: SqlContextFetchOptions) {
     this.opts = opts;
@@ -100,6 +125,7 @@ export class SqlContextFetch {
       circuit,
     ]).then(([pipeline, graph, circuit]) => {
       outer?.removeEventListener('abort', onOuter);
+      this.isSettled = true;
       return { pipeline, graph, circuit };
     });
   }
@@ -117,15 +143,56 @@ export class SqlContextFetch {
     return this.controller.signal.aborted;
   }
 
+  /** Whether all three requests have settled. */
+  get settled(): boolean {
+    return this.isSettled;
+  }
+
+  /** True when the context settles within `ms` (false: it is still on its way, and keeps coming). */
+  async readyWithin(ms: number): Promise<boolean> {
+    if (this.isSettled) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([this.ready.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
-   * Waits for the pieces, then writes `<profile base>.sql.json` beside `profilePath` (never over an existing file).
-   * `profileBytes` is recorded so a reader can tell the companion of another profile.
+   * Saves the context beside each profile if it settles within `graceMs` after they were saved; else returns at once
+   * with `later`, which saves it when it lands (the caller announces the profiles meanwhile, and may `abort()`).
+   */
+  async saveBesideWithin(profiles: readonly SavedProfile[], graceMs = CONTEXT_GRACE_MS): Promise<CompanionsSettled> {
+    const saveAll = () =>
+      Promise.all(
+        profiles.map((p) =>
+          this.saveBeside(p.path, p.bytes).catch((e: unknown): CompanionOutcome => ({
+            saved: false,
+            reason: `The SQL context was not saved: ${e instanceof Error ? e.message : String(e)}.`,
+            missing: [],
+          })),
+        ),
+      );
+    if (await this.readyWithin(graceMs)) return { pending: false, outcomes: await saveAll() };
+    return { pending: true, later: saveAll() };
+  }
+
+  /**
+   * Waits for the pieces, then writes `<profile base>.sql.json` beside `profilePath` (never over an existing file, and
+   * not at all when the profile is no longer there as saved). `profileBytes` is recorded so a reader can tell the
+   * companion of another profile.
    */
   async saveBeside(profilePath: string, profileBytes: number): Promise<CompanionOutcome> {
     const got = await this.ready;
     const missing = missingParts(got, this.opts.pipeline);
     if (this.aborted)
       return { saved: false, reason: 'The SQL context was not saved: cancelled.', missing, cancelled: true };
+    if (!(await stillThere(profilePath, profileBytes))) {
+      const reason = `The SQL context was not saved: ${path.basename(profilePath)} was removed meanwhile.`;
+      return { saved: false, reason, missing, profileGone: true };
+    }
     if (!got.pipeline.ok) {
       const why = describeApiError(got.pipeline.error, { pipeline: this.opts.pipeline });
       return { saved: false, reason: `The SQL context was not saved: ${lowerFirst(why)}`, missing };
@@ -154,12 +221,15 @@ export class SqlContextFetch {
 
 /**
  * Runs `run` (a fetch or collect that saves one profile) with the SQL context fetched beside it. A failed profile
- * stops the context's requests and writes nothing; a saved one gets its companion.
+ * stops the context's requests and writes nothing; a saved one gets its companion. With `graceMs`, a context not
+ * there within that time after the profile is saved is left to finish in the background: `later` instead of
+ * `companion` (abort it with `opts.signal`).
  */
 export async function withSqlCompanion<R extends { ok: true; path: string; bytes: number } | { ok: false }>(
   opts: SqlContextFetchOptions,
   run: () => Promise<R>,
-): Promise<{ result: R; companion?: CompanionOutcome }> {
+  graceMs?: number,
+): Promise<{ result: R; companion?: CompanionOutcome; later?: Promise<CompanionOutcome> }> {
   const context = SqlContextFetch.start(opts);
   let result: R;
   try {
@@ -174,7 +244,20 @@ export async function withSqlCompanion<R extends { ok: true; path: string; bytes
     return { result };
   }
   const saved = result as Extract<R, { ok: true }>;
-  return { result, companion: await context.saveBeside(saved.path, saved.bytes) };
+  if (graceMs === undefined) return { result, companion: await context.saveBeside(saved.path, saved.bytes) };
+  const settled = await context.saveBesideWithin([saved], graceMs);
+  if (!settled.pending) return { result, companion: settled.outcomes[0] };
+  return { result, later: settled.later.then(([o]) => o) };
+}
+
+/** The profile is still where it was saved, at the size it was saved with (not removed, not replaced). */
+async function stillThere(profilePath: string, bytes: number): Promise<boolean> {
+  try {
+    const st = await fsp.stat(profilePath);
+    return st.isFile() && st.size === bytes;
+  } catch {
+    return false;
+  }
 }
 
 /** What is missing from the context, each with what it means. */
@@ -212,7 +295,12 @@ function missingParts(got: FetchedSqlContext, pipeline: string): MissingPart[] {
  */
 export function describeCompanion(outcome: CompanionOutcome | undefined): string | undefined {
   if (!outcome) return undefined;
-  if (!outcome.saved) return outcome.cancelled ? undefined : `${outcome.reason} Operators will not be linked to SQL.`;
+  if (!outcome.saved) {
+    // Cancelled or removed by the user: nothing to tell them.
+    return outcome.cancelled || outcome.profileGone
+      ? undefined
+      : `${outcome.reason} Operators will not be linked to SQL.`;
+  }
   if (outcome.missing.length === 0) return undefined;
   const names = outcome.missing.map((m) => (m.part === 'dataflow-graph' ? 'dataflow graph' : 'circuit profile'));
   return (

@@ -6,10 +6,13 @@ import type { Companion } from './types';
 export * from './types';
 export { companionPathFor, loadCompanion, parseCompanion, type LoadExpectations, type LoadProblem } from './companion';
 export {
+  CONTEXT_GRACE_MS,
   describeCompanion,
   SqlContextFetch,
   withSqlCompanion,
   type CompanionOutcome,
+  type CompanionsSettled,
+  type SavedProfile,
   type SqlContextFetchOptions,
 } from './companionFetch';
 export {

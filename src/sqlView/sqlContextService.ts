@@ -4,6 +4,10 @@
 //
 // The operator figures come from a profile reader in a worker thread (never the extension host's thread). A profile
 // editor that already holds one can lend it (`shareOpenProfile`), so the file is not read twice.
+//
+// A companion can appear after its profile: a fetch announces the profile and saves the context when the server has
+// built it (`expect`), or a colleague's file is copied in. `onDidChangeContext` tells the profile editor, so its SQL
+// columns come when the companion does (`watch` follows the file for an open profile).
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import vscode = require('vscode');
@@ -43,6 +47,11 @@ export class SqlContextService implements vscode.Disposable {
   private readonly contexts = new Cache<SqlContextResult>();
   private readonly tables = new Cache<OperatorsResult>();
   private readonly open = new Map<string, ProfileHandle>();
+  /** Profiles (fsPath) whose companion is still coming from the server, and how many waits each has. */
+  private readonly pending = new Map<string, number>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** The fsPath of a profile whose SQL context may have changed (its companion appeared, changed or went). */
+  readonly onDidChangeContext = this.changed.event;
 
   constructor(private readonly opts: SqlContextServiceOptions) {}
 
@@ -50,6 +59,42 @@ export class SqlContextService implements vscode.Disposable {
     this.contexts.clear();
     this.tables.clear();
     this.open.clear();
+    this.pending.clear();
+    this.changed.dispose();
+  }
+
+  /**
+   * The companions of `profiles` (paths) are still coming from the server: until `landed` settles, their context
+   * says so instead of "none saved"; then whoever shows them is told to look again.
+   */
+  expect(profiles: readonly string[], landed: Promise<unknown>): void {
+    for (const p of profiles) this.pending.set(p, (this.pending.get(p) ?? 0) + 1);
+    const done = (): void => {
+      for (const p of profiles) {
+        const n = (this.pending.get(p) ?? 1) - 1;
+        if (n > 0) this.pending.set(p, n);
+        else this.pending.delete(p);
+        this.changed.fire(p);
+      }
+    };
+    landed.then(done, done);
+  }
+
+  /** Follows the companion file of an open profile: created, changed or deleted, the profile's context is re-read. */
+  watch(profile: vscode.Uri): vscode.Disposable {
+    if (profile.scheme !== 'file') return new vscode.Disposable(() => undefined);
+    const file = profile.fsPath;
+    const companion = companionPathFor(file);
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(companion)), path.basename(companion)),
+    );
+    const fire = (): void => this.changed.fire(file);
+    return vscode.Disposable.from(
+      watcher,
+      watcher.onDidCreate(fire),
+      watcher.onDidChange(fire),
+      watcher.onDidDelete(fire),
+    );
   }
 
   /** The SQL context saved beside `profile`, joined; or why there is none, in one line. */
@@ -60,6 +105,11 @@ export class SqlContextService implements vscode.Disposable {
     }
     const file = profile.fsPath;
     const stamp = await stampOf(file, companionPathFor(file));
+    if (this.pending.has(file) && stamp.endsWith('|-')) {
+      const reason =
+        'The SQL context is still coming from the server (see the status bar); the SQL columns appear when it lands.';
+      return { ok: false, problem: 'missing', reason, path: companionPathFor(file) };
+    }
     return this.contexts.get(file, stamp, async () => {
       const r = await openSqlContext(file);
       if (r.ok) {

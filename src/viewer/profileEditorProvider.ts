@@ -3,7 +3,8 @@
 // range, operator), the operator table and the binned timeline, answered by that worker, and renders them.
 // With the profile's SQL context (the companion file, src/sqlView's service) the operator table names each
 // operator's table/view and lines, a By SQL grouping sums the CPU per view, statement and line range, and a position
-// opens the SQL at those lines.
+// opens the SQL at those lines. A companion that appears (or changes) while the profile is open is picked up: the
+// webview is told to ask for its SQL answers again.
 import * as path from 'path';
 import vscode = require('vscode');
 import { collectionOf, listProfiles } from '../profile/compareFiles';
@@ -29,7 +30,7 @@ export const PROFILE_VIEW_TYPE = 'feldera.samplyProfile';
 
 /** The SQL side the profile editor uses (src/sqlView): the profile → SQL join, and the profiled-SQL documents. */
 export interface ProfileSqlDeps {
-  service: Pick<SqlContextService, 'context' | 'shareOpenProfile'>;
+  service: Pick<SqlContextService, 'context' | 'shareOpenProfile' | 'watch' | 'onDidChangeContext'>;
   documents: ProfiledSqlDocuments;
 }
 
@@ -49,6 +50,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     // While it is open, its reader answers Show CPU in SQL for this file (no second read of a big profile).
     const sql = this.sql;
     if (sql) {
+      document.own(sql.service.watch(uri));
       const sub = document.onDidChangeState((s) => {
         if (s.phase === 'loading') return;
         sub.dispose();
@@ -97,6 +99,14 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
 
     const subscriptions: vscode.Disposable[] = [];
     let ready = false;
+    const sql = this.sql;
+    if (sql && document.uri.scheme === 'file') {
+      subscriptions.push(
+        sql.service.onDidChangeContext((file) => {
+          if (ready && file === document.uri.fsPath && document.state.phase === 'ready') post({ type: 'sqlContext' });
+        }),
+      );
+    }
     subscriptions.push(
       document.onDidChangeState((s) => {
         if (ready) sendState(s, s.phase !== 'loading');

@@ -60,7 +60,9 @@ export type HostMessage =
    */
   | { type: 'failed'; answer: AnswerType; requestId: number; message: string }
   /** The file is one host of a multihost collection whose other hosts' profiles are saved next to it. */
-  | { type: 'collection'; hosts: number };
+  | { type: 'collection'; hosts: number }
+  /** The profile's SQL context changed (its companion landed after the profile, or was replaced): ask again. */
+  | { type: 'sqlContext' };
 
 /** The `type` of the host's answers to requests. */
 export type AnswerType = 'summary' | 'details' | 'threadStats' | 'operators' | 'operatorDetails' | 'timeline' | 'bySql';

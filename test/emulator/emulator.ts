@@ -114,6 +114,11 @@ export interface EmulatorFaults {
   failNextCollection?: string | { details: string; atEnd?: boolean };
   /** GET circuit_json_profile waits this long before answering (a big circuit takes a while to profile). */
   circuitProfileDelayMs?: number;
+  /**
+   * GET circuit_json_profile waits until `releaseCircuitProfiles()` (after any delay): a test decides when the circuit
+   * profile lands, with no race against the clock.
+   */
+  holdCircuitProfile?: boolean;
   /** GET circuit_json_profile answers 503 PipelineInteractionUnreachable: the pipeline dropped the request. */
   circuitProfileUnreachable?: boolean;
 }
@@ -297,6 +302,8 @@ export class FelderaEmulator {
   private server?: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** Circuit-profile requests held by `faults.holdCircuitProfile`. */
+  private readonly heldCircuit = new Set<() => void>();
   private readonly streams = new Set<Readable>();
   private stopped = false;
 
@@ -384,6 +391,7 @@ export class FelderaEmulator {
       t.resolve();
     }
     this.timers.clear();
+    this.releaseCircuitProfiles();
     for (const s of this.streams) s.destroy();
     this.streams.clear();
     if (!server) return Promise.resolve();
@@ -455,6 +463,18 @@ export class FelderaEmulator {
       hasProfile: h.last !== undefined && h.last.error === undefined,
       lastError: h.last?.error,
     };
+  }
+
+  /** How many circuit-profile requests `faults.holdCircuitProfile` is holding now. */
+  get heldCircuitProfiles(): number {
+    return this.heldCircuit.size;
+  }
+
+  /** Lets the held circuit-profile requests answer, and holds no more. */
+  releaseCircuitProfiles(): void {
+    this.faults.holdCircuitProfile = false;
+    for (const release of this.heldCircuit) release();
+    this.heldCircuit.clear();
   }
 
   /**
@@ -1104,6 +1124,16 @@ export class FelderaEmulator {
     const st = this.pipelineOr404(res, name);
     this.checkInteractive(res, st, true);
     await this.sleep(this.faults.circuitProfileDelayMs ?? 0);
+    if (this.faults.holdCircuitProfile && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        this.heldCircuit.add(resolve);
+        // A request the client gave up on is let go (it counts as held no longer).
+        res.once('close', () => {
+          this.heldCircuit.delete(resolve);
+          resolve();
+        });
+      });
+    }
     if (this.stopped || res.destroyed) return;
     this.checkInteractive(res, st, true); // it may have stopped meanwhile
     if (this.faults.circuitProfileUnreachable) {

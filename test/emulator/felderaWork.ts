@@ -174,6 +174,8 @@ export interface WorkPlan {
 /**
  * How a pipeline's workers will spend `steps` steps: fixed per pipeline (the same operators are heavy each time).
  * `costScale` scales every operator's cost: below 1, shorter steps with fewer samples per evaluation.
+ * `operatorScale` (node id → factor) scales chosen operators' cost on top: the same pipeline after a change that made
+ * them cheaper or dearer (the skewed operator and every random draw stay those of the unscaled plan).
  */
 export function workPlan(
   pipeline: string,
@@ -182,6 +184,7 @@ export function workPlan(
   steps: number,
   collectionSeed: number,
   costScale = 1,
+  operatorScale: Readonly<Record<string, number>> = {},
 ): WorkPlan {
   const circuit = felderaCircuit();
   const ops = circuit.all.length;
@@ -199,6 +202,10 @@ export function workPlan(
     for (let w = 0; w < workers; w++) factor[i * workers + w] = 0.85 + 0.3 * rnd();
   }
   factor[hot * workers + (hot % workers)] *= 3;
+  circuit.all.forEach((op, i) => {
+    const k = operatorScale[op.nodeId];
+    if (k !== undefined && Number.isFinite(k) && k > 0) cost[i] *= k;
+  });
   // A step: every operator once, a nested circuit 1.5 times on average, plus slack for the slowest worker.
   let work = 0;
   const walk = (list: CircuitOp[], times: number) => {

@@ -49,6 +49,11 @@ export interface ProfileParams {
    * them, `dbsp-worker-N` numbered across hosts, at most 64. Default 4.
    */
   workers?: number;
+  /**
+   * Node id → factor: those operators' evaluations cost that many times their usual (the same circuit before and
+   * after a change; see workPlan). Default none: every operator as the pipeline's seed makes it.
+   */
+  operatorScale?: Readonly<Record<string, number>>;
 }
 
 /** Options of the large, streamed profile. */
@@ -74,6 +79,8 @@ interface Normalized {
   /** This host's workers, and the global number of the first. */
   workers: number;
   firstWorker: number;
+  /** operatorScale's entries, sorted, so equal params make equal keys (the small profiles are cached by them). */
+  scaled: [string, number][];
 }
 
 function normalize(p: ProfileParams): Normalized {
@@ -87,6 +94,7 @@ function normalize(p: ProfileParams): Normalized {
     collection: p.collection ?? 1,
     workers: perHost,
     firstWorker: ordinal * perHost,
+    scaled: Object.entries(p.operatorScale ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
   };
 }
 
@@ -655,7 +663,15 @@ export interface ProfileTruth {
 function* felderaProfileText(p: Normalized, steps: number, large: boolean, truth?: ProfileTruth): Generator<Buffer> {
   const seed = profileSeed(p);
   const scale = large ? LARGE_COST_SCALE : 1;
-  const plan = workPlan(p.pipeline, p.workers, p.firstWorker, steps, seed.readUInt32LE(12), scale);
+  const plan = workPlan(
+    p.pipeline,
+    p.workers,
+    p.firstWorker,
+    steps,
+    seed.readUInt32LE(12),
+    scale,
+    Object.fromEntries(p.scaled),
+  );
   const { circuit } = plan;
   const rnd = mulberry32(seed.readUInt32LE(0));
   const st = new StringTable();

@@ -57,6 +57,11 @@ export function showBySql(): void {
   channel.request();
 }
 
+/** The SQL context changed (its companion landed after the profile): ask again. */
+export function refreshBySql(): void {
+  if (profile.feldera?.hasOperators) channel.request();
+}
+
 function radios(): HTMLInputElement[] {
   return Array.from(ui.grouping.querySelectorAll<HTMLInputElement>('input[type="radio"]'));
 }

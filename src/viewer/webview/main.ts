@@ -5,12 +5,12 @@
 // the webview being hidden is kept with vscode.setState (state.ts).
 import type { FelderaOverview, ProfileMeta, ThreadInfo } from '../../profile/types';
 import type { HostMessage } from '../protocol';
-import { showBySql } from './bySql';
+import { refreshBySql, showBySql } from './bySql';
 import { renderChips } from './chips';
 import { onFlameSelect, restoreFlameSearch } from './flameSection';
 import { formatMeasuredTime, formatMiB } from './format';
 import { requestSummary, selectFunction } from './functions';
-import { showOperators } from './operators';
+import { refreshOperators, showOperators } from './operators';
 import { dispatchAnswer, dispatchFailure, el, post, profile, saved, selection } from './state';
 import { showThreads } from './threads';
 import { showTimeline } from './timeline';
@@ -51,6 +51,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'collection':
       ui.headerHosts.textContent = `All ${m.hosts} hosts`;
       ui.headerHosts.hidden = false;
+      break;
+    case 'sqlContext':
+      refreshOperators();
+      refreshBySql();
       break;
     default:
       dispatchAnswer(m);

@@ -93,6 +93,11 @@ export function showOperators(): void {
   if (selection.operator) detailsChannel.request();
 }
 
+/** The SQL context changed: ask for the table again, for its SQL columns. */
+export function refreshOperators(): void {
+  if (profile.feldera?.hasOperators) tableChannel.request();
+}
+
 function renderTable(t: OperatorTable, sql: OperatorSqlCell[] | undefined): void {
   const body = ui.table.tBodies[0];
   const focusedNode = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(ROW)?.dataset.node;

@@ -126,7 +126,7 @@ export function rangeAndOperator(): { range?: TimeRange; operator?: string } {
   return out;
 }
 
-type Answer = Exclude<HostMessage, { type: 'progress' | 'error' | 'profile' | 'failed' | 'collection' }>;
+type Answer = Exclude<HostMessage, { type: 'progress' | 'error' | 'profile' | 'failed' | 'collection' | 'sqlContext' }>;
 type AnswerOf<T extends Answer['type']> = Extract<Answer, { type: T }>;
 
 /**

@@ -1,12 +1,15 @@
 // Issue #14: comparing profiles, in the real extension host and browser — two profiles selected in the Explorer and
 // compared from its context menu, checked against the generator's truth, swapped, the differential flame graph zoomed
 // from the keyboard; "Compare with…" from the profile editor; a 3-host collection's hosts view and one host against
-// the rest; a bad file named with its reason while the good one still opens alone.
+// the rest; a bad file named with its reason while the good one still opens alone. The README's picture: two
+// emulator profiles of one Feldera circuit, before and after a change that made one operator cheaper and one dearer.
 import assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as vscode from 'vscode';
+import { felderaCircuit, type CircuitOp } from '../../emulator/felderaWork';
+import { smallProfile, smallProfileTruth } from '../../emulator/profileGenerator';
 import { hostProfile, HOSTS_TRUTH, OPERATOR_TRUTH, pairA, pairB, PAIR_TRUTH } from '../../unit/profile/comparePairs';
 import { ui } from '../ui';
 import { clickContextMenuEntry, extensionApi, profilesDir, until } from '../support';
@@ -26,6 +29,11 @@ function truthText(sign: 1 | -1): string {
       return `${name} ${v > 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} pts${shown === 'new' || shown === 'gone' ? ` (${shown})` : ''}`;
     })
     .join(', ');
+}
+
+/** `s` as a regular expression matching it literally. */
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 describe('Comparing samply profiles', function () {
@@ -50,7 +58,7 @@ describe('Comparing samply profiles', function () {
   afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
   after(() => written.forEach((f) => fs.rmSync(f, { force: true })));
 
-  it('compares two profiles selected in the Explorer, swaps them and zooms the differential flame graph (screenshot: compare)', async () => {
+  it('compares two profiles selected in the Explorer, swaps them and zooms the differential flame graph', async () => {
     const a = write(A_NAME, pairA());
     write(B_NAME, pairB());
     // Select A in the Explorer, extend the selection to B (next in name order), and right-click B.
@@ -102,7 +110,6 @@ describe('Comparing samply profiles', function () {
     const aggregate = ops.find((r) => r[1] === 'nn11');
     assert.deepStrictEqual(aggregate?.slice(5, 8), ['worker 0 100%', 'worker 1 100%', '100.0'], JSON.stringify(ops));
     assert.match(verdict, /Operators: Map −25\.0 pts \(gone\), Distinct \+20\.0 pts \(new\), Join \+10\.0 pts\./);
-    await ui.screenshot('compare');
 
     // Swap A/B: one click, every change negated.
     await ui.frameClick('#swap', WEBVIEW);
@@ -135,6 +142,81 @@ describe('Comparing samply profiles', function () {
     const runTip = await ui.frameText('#diff-tooltip', { ...WEBVIEW, hasText: 'gone from B' });
     assert.match(runTip, /Calls gone from B: old \(20\.0% in A\)/);
     await ui.press('Escape');
+  });
+
+  it('before and after a change to a Feldera pipeline: the scaled operators top the changes (screenshot: compare)', async () => {
+    // The emulator's profiles of one pipeline (its real circuit when ../shared is there): the heaviest join with code
+    // of its own made cheaper, the heaviest distinct/aggregate (else another kind) made dearer; the rest as it was,
+    // give or take the sampling of another collection.
+    const pipeline = 'orders';
+    const workers = 8;
+    const truth = smallProfileTruth({ pipeline, workers, collection: 1 });
+    const withCode = felderaCircuit()
+      .all.filter((op) => op.location && !op.children)
+      .sort((x, y) => truth.operators[y.nodeId].cpuUs - truth.operators[x.nodeId].cpuUs);
+    const cheaper = withCode.find((op) => /Join/.test(op.name)) ?? withCode[0];
+    const dearer: CircuitOp | undefined =
+      withCode.find((op) => op !== cheaper && /Distinct|Aggregate/.test(op.name)) ??
+      withCode.find((op) => op.name !== cheaper.name);
+    assert.ok(dearer, 'the circuit has operators of two kinds with code of their own');
+    const operatorScale = { [cheaper.nodeId]: 0.15, [dearer.nodeId]: 4 };
+    const a = write(
+      'orders-samply-20260301T090000Z.json.gz',
+      smallProfile({ pipeline, workers, collection: 1 }),
+      false,
+    );
+    const b = write(
+      'orders-samply-20260301T094500Z.json.gz',
+      smallProfile({ pipeline, workers, collection: 2, operatorScale }),
+      false,
+    );
+    // A wide window without the side bar, so the verdict, the operators, the functions and the flame graph fit.
+    const before = await ui.viewport({ width: 1600, height: 1500 });
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await vscode.commands.executeCommand('feldera.compareSamplyProfiles', {
+        baseline: vscode.Uri.file(a),
+        profile: vscode.Uri.file(b),
+      });
+      const verdict = await ui.frameText('#verdict', { ...WEBVIEW, hasText: 'Biggest changes' });
+      // The operators: the dearer one first (it grew most), the cheaper one next, both by far the largest changes.
+      const ops = await rows('#ops-table tbody tr');
+      assert.deepStrictEqual(
+        ops.slice(0, 2).map((r) => [r[0], r[1], r[4].charAt(0), r[8]]),
+        [
+          [dearer.name, dearer.nodeId, '+', 'grew'],
+          [cheaper.name, cheaper.nodeId, '−', 'shrank'],
+        ],
+        JSON.stringify(ops.slice(0, 4)),
+      );
+      const points = (r: string[]) => Math.abs(Number(r[4].replace('−', '-').replace('<', ''))); // "−<0.1": below 0.1
+      const others = ops.slice(2).filter((r) => !(points(r) < points(ops[1]) / 2));
+      assert.deepStrictEqual(others, [], `the other operators change far less than ${ops[1][4]}`);
+      assert.match(verdict, new RegExp(`Operators: ${escape(dearer.name)} \\+[\\d.]+ pts, ${escape(cheaper.name)} −`));
+      // The functions: the code of the dearer operator grew most; the cheaper one's is among the five biggest changes.
+      const closure = (op: CircuitOp) => `pipeline::${op.nodeId}::{{closure}}`;
+      assert.ok(verdict.includes(`Biggest changes: ${closure(dearer)} +`), verdict);
+      const biggest = /Biggest changes: (.*?)\. Operators:/.exec(verdict)?.[1] ?? '';
+      assert.ok(
+        biggest.split(', ').some((c) => c.startsWith(`${closure(cheaper)} −`)),
+        verdict,
+      );
+      const fns = await rows('#fn-table tbody tr');
+      const fn = (op: CircuitOp) =>
+        fns
+          .find((r) => r[0] === closure(op))
+          ?.slice(3, 4)
+          .join('') ?? 'missing';
+      assert.match(fn(dearer), /^\+\d/);
+      assert.match(fn(cheaper), /^−\d/);
+      // The differential flame graph is drawn, B's tree with A's shares.
+      await ui.frameText('#diff-heading', WEBVIEW);
+      await ui.frameHover('#header', WEBVIEW).catch(() => undefined);
+      await ui.screenshot('compare');
+    } finally {
+      if (before) await ui.viewport(before);
+      await vscode.commands.executeCommand('workbench.view.explorer');
+    }
   });
 
   it('offers "Compare with…" in the profile editor: the other profiles of the pipeline, newest first', async () => {

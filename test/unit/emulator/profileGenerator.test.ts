@@ -331,6 +331,42 @@ describe('profileGenerator', function () {
     );
   });
 
+  it('operatorScale makes the chosen operators that many times as costly; every other evaluation stays as it was', () => {
+    const base = smallProfileTruth({ pipeline: 'p', workers: 4 });
+    const plain = felderaCircuit().all.filter((op) => !op.children);
+    const [dear, cheap] = plain.sort((a, b) => base.operators[b.nodeId].realUs - base.operators[a.nodeId].realUs);
+    const scale = { [dear.nodeId]: 4, [cheap.nodeId]: 0.25 };
+    const scaled = smallProfileTruth({ pipeline: 'p', workers: 4, operatorScale: scale });
+    const nested = new Set(
+      felderaCircuit()
+        .all.filter((op) => op.children)
+        .map((op) => op.nodeId),
+    );
+    assert.deepStrictEqual(Object.keys(scaled.operators).sort(), Object.keys(base.operators).sort());
+    for (const [id, b] of Object.entries(base.operators)) {
+      const s = scaled.operators[id];
+      assert.strictEqual(s.evals, b.evals, id);
+      if (id in scale) {
+        // Each evaluation's cost is rounded to a whole µs: the sums agree to well under 1%.
+        const ratio = s.realUs / b.realUs;
+        assert.ok(Math.abs(ratio / scale[id] - 1) < 0.01, `${id}: ${ratio} for ${scale[id]}`);
+      } else if (!nested.has(id)) {
+        assert.deepStrictEqual([s.realUs, s.cpuUs], [b.realUs, b.cpuUs], id);
+      }
+    }
+    // Without it (or with none), the profile is byte for byte what it always was.
+    assert.ok(
+      smallProfile({ pipeline: 'p', workers: 4 }).equals(
+        smallProfile({ pipeline: 'p', workers: 4, operatorScale: {} }),
+      ),
+    );
+    assert.ok(
+      !smallProfile({ pipeline: 'p', workers: 4 }).equals(
+        smallProfile({ pipeline: 'p', workers: 4, operatorScale: scale }),
+      ),
+    );
+  });
+
   it('a streamed profile (1 MiB) is valid gzip of a complete, consistent v57 profile of about that size', async () => {
     const target = 1024 * 1024;
     const gz = await collect(largeProfileStream({ pipeline: 'big', ordinal: 1, hosts: 2, collection: 1 }, target));

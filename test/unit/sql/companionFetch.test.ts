@@ -54,6 +54,11 @@ async function finishedProfile(r: Rig, pipeline: string, ordinal?: number): Prom
 
 const fast = { minPollMs: 10, maxPollMs: 50 };
 
+/** Waits for `check` to hold, checking every 10 ms (the test's own timeout bounds it). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('SQL context beside a samply profile (emulator, real files)', function () {
   this.timeout(30000);
   afterEach(async () => {
@@ -249,6 +254,122 @@ describe('SQL context beside a samply profile (emulator, real files)', function 
       ['host0', 'host1', 'host2'],
     );
     assert.strictEqual(r.emu.requests.filter((q) => q.path.endsWith('/circuit_json_profile')).length, 1);
+  });
+
+  describe('a context still on its way when the profile is saved (the grace, then the background)', () => {
+    /** A fetch with the circuit profile held by the emulator until the test releases it. */
+    async function fetchWhileHeld(r: Rig, signal?: AbortSignal) {
+      await finishedProfile(r, 'orders');
+      r.emu.faults.holdCircuitProfile = true;
+      const events: string[] = [];
+      const onSettled = (piece: SqlContextPiece) => events.push(piece);
+      const run = await withSqlCompanion(
+        { api: r.api, pipeline: 'orders', onSettled, signal },
+        () => fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, ...fast }),
+        20, // any grace: the circuit profile is held, so the context cannot be there
+      );
+      events.push('result');
+      assert.ok(run.result.ok, JSON.stringify(run.result));
+      assert.strictEqual(run.companion, undefined, 'nothing is saved while the context is on its way');
+      assert.ok(run.later, 'the context is left to finish in the background');
+      return { ...run, result: run.result, later: run.later, events };
+    }
+
+    it('the fetch comes back before the context; the companion appears later, complete', async () => {
+      const r = await setUp();
+      const { result, later, events } = await fetchWhileHeld(r);
+      assert.deepStrictEqual(listing(r.folder), [path.basename(result.path)], 'the profile only, for now');
+      assert.ok(!events.includes('circuit-profile'), `order: ${events.join(', ')}`);
+      r.emu.releaseCircuitProfiles();
+      const outcome = await later;
+      assert.deepStrictEqual(events.slice(events.indexOf('result') + 1), ['circuit-profile'], events.join(', '));
+      assert.ok(outcome.saved, JSON.stringify(outcome));
+      assert.deepStrictEqual(outcome.missing, []);
+      assert.strictEqual(describeCompanion(outcome), undefined, 'a complete context needs no notification');
+      assert.deepStrictEqual(listing(r.folder), [path.basename(result.path), path.basename(outcome.path)].sort());
+      const loaded = await loadCompanion(result.path, { pipeline: 'orders' });
+      assert.ok(loaded.ok && loaded.companion.nodes !== null && loaded.companion.profile?.bytes === result.bytes);
+    });
+
+    it('cancelling the background part stops its requests and leaves no file', async () => {
+      const r = await setUp();
+      const ac = new AbortController();
+      const { result, later } = await fetchWhileHeld(r, ac.signal);
+      await until(() => r.emu.heldCircuitProfiles === 1); // the circuit profile was asked for
+      ac.abort();
+      const outcome = await later;
+      assert.ok(!outcome.saved && outcome.cancelled, JSON.stringify(outcome));
+      assert.strictEqual(describeCompanion(outcome), undefined, 'the user cancelled: nothing to tell');
+      await until(() => r.emu.heldCircuitProfiles === 0); // the request was closed, not left to run
+      assert.deepStrictEqual(listing(r.folder), [path.basename(result.path)], 'no companion, no temporary file');
+    });
+
+    it('a profile removed before the context lands gets no companion', async () => {
+      const r = await setUp();
+      const { result, later } = await fetchWhileHeld(r);
+      fs.rmSync(result.path);
+      r.emu.releaseCircuitProfiles();
+      const outcome = await later;
+      assert.ok(!outcome.saved && outcome.profileGone, JSON.stringify(outcome));
+      assert.strictEqual(describeCompanion(outcome), undefined);
+      assert.deepStrictEqual(listing(r.folder), []);
+    });
+
+    it('a profile replaced by another file of another size gets no companion either', async () => {
+      const r = await setUp();
+      const { result, later } = await fetchWhileHeld(r);
+      fs.writeFileSync(result.path, 'not the profile');
+      r.emu.releaseCircuitProfiles();
+      const outcome = await later;
+      assert.ok(!outcome.saved && outcome.profileGone, JSON.stringify(outcome));
+      assert.deepStrictEqual(listing(r.folder), [path.basename(result.path)]);
+    });
+
+    it('all hosts: one late context, a companion beside each profile when it lands', async () => {
+      const r = await setUp();
+      for (const k of [0, 1, 2]) await finishedProfile(r, 'fraud', k);
+      r.emu.faults.holdCircuitProfile = true;
+      const context = SqlContextFetch.start({ api: r.api, pipeline: 'fraud' });
+      const saved = await Promise.all(
+        [0, 1, 2].map(async (ordinal) => {
+          const res = await fetchSamplyProfileToFolder({
+            api: r.api,
+            pipeline: 'fraud',
+            ordinal,
+            hostSuffix: true,
+            folder: r.folder,
+            ...fast,
+          });
+          assert.ok(res.ok);
+          return { path: res.path, bytes: res.bytes };
+        }),
+      );
+      const settled = await context.saveBesideWithin(saved, 20);
+      assert.ok(settled.pending);
+      assert.strictEqual(listing(r.folder).filter((f) => f.endsWith('.sql.json')).length, 0);
+      r.emu.releaseCircuitProfiles();
+      const outcomes = await settled.later;
+      assert.ok(
+        outcomes.every((o) => o.saved && o.missing.length === 0),
+        JSON.stringify(outcomes),
+      );
+      assert.deepStrictEqual(
+        outcomes.map((o) => o.saved && o.path),
+        saved.map((p) => companionPathFor(p.path)),
+      );
+    });
+
+    it('a context already there is saved within the grace, before anything is announced', async () => {
+      const r = await setUp();
+      await finishedProfile(r, 'orders');
+      const context = SqlContextFetch.start({ api: r.api, pipeline: 'orders' });
+      await context.ready;
+      const res = await fetchSamplyProfileToFolder({ api: r.api, pipeline: 'orders', folder: r.folder, ...fast });
+      assert.ok(res.ok);
+      const settled = await context.saveBesideWithin([{ path: res.path, bytes: res.bytes }], 0);
+      assert.ok(!settled.pending && settled.outcomes[0].saved, JSON.stringify(settled));
+      assert.ok(fs.existsSync(companionPathFor(res.path)));
+    });
   });
 
   it('a file already at the companion’s name is left alone; the profile is kept', async () => {
