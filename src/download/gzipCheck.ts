@@ -27,9 +27,10 @@ const OUT_BYTES = 256 * 1024;
  * out/ as it is): it must use nothing from outside this function but `require`.
  *
  * Node's zlib has no public synchronous streaming call, so the loop uses what zlib's own `*Sync` functions use inside:
- * the stream's handle (`writeSync`, `_writeState`). Measured on a 1 GiB samply-like gzip: about 15% less CPU than the
- * zlib stream (no fresh output buffer per 256 KiB, no trip through an event loop between them). Where a Node lacks
- * those internals, the worker uses the zlib stream instead, still off the main thread.
+ * the stream's handle (`writeSync`, `_writeState`). Measured on the samply-like gzip: 15-20% less CPU than the zlib
+ * stream with 256 KiB buffers (no fresh output buffer each time one fills, no trip through an event loop between
+ * them); in this worker the stream was no faster than in the main thread, the loop about 25% faster (BENCHMARKS.md).
+ * Where a Node lacks those internals, the worker uses the zlib stream instead, still off the main thread.
  */
 function checkInWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,6 +64,9 @@ function checkInWorker(): void {
     failed = true;
     reply(m);
   };
+  // zlib reports a bad stream by destroying it with the error, which the stream then also emits: unheard, that
+  // event would crash the worker (and race its verdict).
+  z.on('error', (e) => fail({ bad: e.message }));
 
   if (typeof handle?.writeSync === 'function' && state instanceof Uint32Array) {
     const out = Buffer.allocUnsafe(data.outBytes);
@@ -72,7 +76,7 @@ function checkInWorker(): void {
       let len = input.length;
       for (;;) {
         handle.writeSync!(flush, input, off, len, out, 0, out.length);
-        // zlib reports a bad stream by destroying the stream with the error (inside writeSync).
+        // A bad stream: zlib has destroyed it with the error, inside writeSync.
         if (z.errored) {
           fail({ bad: z.errored.message });
           return false;
@@ -102,7 +106,6 @@ function checkInWorker(): void {
 
   let fed = 0;
   let ended = false;
-  z.on('error', (e) => fail({ bad: e.message }));
   // The stream ends by itself after the last member; what is fed after that is trailing.
   z.on('end', () => (ended = true));
   z.resume();

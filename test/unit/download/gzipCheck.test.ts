@@ -27,14 +27,20 @@ const WITHOUT_SYNC_INTERNALS = `{
 }
 `;
 
-/** Starts the real worker (its source changed by `edit`) and records it: how many started, when each one ended. */
+/**
+ * Starts the real worker (its source changed by `edit`) and records it: how many started and ended, and its crashes.
+ * terminate() takes effect 50 ms late, as it may on a busy machine: what the worker does after its verdict shows.
+ */
 function watchedWorkers(edit: (source: string) => string = (s) => s) {
-  const seen = { started: 0, ended: 0, workers: [] as Worker[] };
+  const seen = { started: 0, ended: 0, workers: [] as Worker[], crashes: [] as string[] };
   const start: StartCheckWorker = (source, options) => {
     const worker = new Worker(edit(source), options);
     seen.started++;
     seen.workers.push(worker);
     worker.once('exit', () => seen.ended++);
+    worker.on('error', (e) => seen.crashes.push(e.message));
+    const terminate = worker.terminate.bind(worker);
+    worker.terminate = () => new Promise((resolve) => setTimeout(resolve, 50)).then(terminate);
     return worker;
   };
   return { start, seen };
@@ -99,6 +105,8 @@ describe('download/gzipCheck: the check in its worker thread', function () {
           assert.ok(source.destroyed, what);
           assert.deepStrictEqual(listing(dir), [], what);
           assert.deepStrictEqual([w.seen.started, w.seen.ended], [1, 1], what);
+          // A bad body is the check's verdict, not a crash of its thread (which would race the verdict).
+          assert.deepStrictEqual(w.seen.crashes, [], what);
         }
       });
 
@@ -112,12 +120,11 @@ describe('download/gzipCheck: the check in its worker thread', function () {
         ];
         for (const chunks of variants) {
           const dir = tempDir();
-          const e = failed(
-            await save(Readable.from(chunks), dir, { startCheckWorker: watchedWorkers(edit).start }),
-            'corrupt',
-          );
+          const w = watchedWorkers(edit);
+          const e = failed(await save(Readable.from(chunks), dir, { startCheckWorker: w.start }), 'corrupt');
           assert.match(e.message ?? '', /gzip/);
           assert.deepStrictEqual(listing(dir), []);
+          assert.deepStrictEqual(w.seen.crashes, []);
         }
       });
     });
