@@ -5,7 +5,7 @@ import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { finished, type Readable } from 'stream';
-import * as zlib from 'zlib';
+import { GzipCheck, type StartCheckWorker } from './gzipCheck';
 import { MAX_NAME_ATTEMPTS, numberedName } from './naming';
 import type { DownloadError, DownloadResult } from './types';
 
@@ -24,6 +24,8 @@ export interface SaveStreamOptions {
   validate?: 'gzip' | 'none';
   /** Creates the temp file (`wx`: never an existing one); replaceable so tests can make its writes fail. */
   openTempFile?(path: string): Promise<TempFile>;
+  /** Starts the gzip check's worker thread; replaceable so tests can make it crash. */
+  startCheckWorker?: StartCheckWorker;
 }
 
 /** The calls made on the temp file (what a `fs/promises` FileHandle offers). */
@@ -49,7 +51,8 @@ class Failure extends Error {
 
 /**
  * Bytes go to the file and to the gzip check in slices of up to this many (received chunks copied together): each
- * write and each inflate call is a round trip to the thread pool, so fewer and larger ones keep both busy.
+ * write is a round trip to the thread pool and each slice a message to the check's worker, so fewer and larger ones
+ * keep both busy.
  */
 const SLICE_BYTES = 1024 * 1024;
 /**
@@ -133,6 +136,8 @@ async function createTempFile(
 class CopyToTempFile {
   private readonly gzip: GzipCheck | undefined;
   private readonly stallMs: number;
+  /** The slice buffers' memory, shared with the gzip check's worker (which reads the slices in place). */
+  private readonly memory = new SharedArrayBuffer(SLICE_BYTES * MAX_SLICES);
   private readonly free: Buffer[] = [];
   private allocated = 0;
   /** The slice being filled, and how far. */
@@ -160,12 +165,15 @@ class CopyToTempFile {
     private readonly opts: SaveStreamOptions,
   ) {
     this.stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
-    this.gzip = opts.validate === 'none' ? undefined : new GzipCheck((f) => this.fail(f));
+    this.gzip =
+      opts.validate === 'none' ? undefined : new GzipCheck(this.memory, (e) => this.fail(e), opts.startCheckWorker);
     this.firstSliceChecked = !this.gzip;
   }
 
   run(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
+      // The check could not even start.
+      if (this.failure) return reject(this.failure);
       this.outcome = { resolve, reject };
       this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
       report(this.opts.onBytes, 0);
@@ -178,9 +186,13 @@ class CopyToTempFile {
     });
   }
 
-  /** Resolves once no write is running any more (after a failure, before the temp file is removed). */
+  /**
+   * Resolves once no write is running any more and the check's worker has ended (after a failure, before the temp
+   * file is removed): nothing of the download outlives its result.
+   */
   async settled(): Promise<void> {
     await this.writesDone.catch(() => undefined);
+    await this.gzip?.stopped;
   }
 
   private readonly onAbort = () => this.fail(new Failure({ kind: 'cancelled' }));
@@ -219,8 +231,7 @@ class CopyToTempFile {
 
   private allocate(): Buffer | undefined {
     if (this.allocated >= MAX_SLICES) return undefined;
-    this.allocated++;
-    return Buffer.allocUnsafeSlow(SLICE_BYTES);
+    return Buffer.from(this.memory, SLICE_BYTES * this.allocated++, SLICE_BYTES);
   }
 
   private onBodyEnd(): void {
@@ -287,7 +298,8 @@ class CopyToTempFile {
     if (this.finishing || this.failure) return;
     this.finishing = true;
     (async () => {
-      await this.gzip?.finish();
+      const bad = await this.gzip?.finish();
+      if (bad) throw new Failure(bad);
       await this.fh.sync().catch((e: unknown) => {
         throw new Failure(fsError(`Could not write ${this.tempPath}`, e));
       });
@@ -415,70 +427,6 @@ async function syncFolder(folder: string): Promise<void> {
   } catch {
     // Opening or syncing a directory is not supported everywhere; the file itself was synced already.
   }
-}
-
-/**
- * Feeds bytes through a gunzip whose output is thrown away, so a truncated member, a non-gzip body or trailing bytes
- * after the last member are caught while downloading (an HTML error page fails on its first slice). Slices are
- * queued without waiting for each other (zlib works through them on the thread pool); a problem is reported once,
- * through `onFailure`.
- */
-class GzipCheck {
-  // Large output buffers: with zlib's default of 16 KiB the check makes 16× as many trips to the thread pool and
-  // inflates at about half the speed.
-  private readonly z = zlib.createGunzip({ chunkSize: 256 * 1024 });
-  private fed = 0;
-  private ended = false;
-  private error: Failure | undefined;
-
-  constructor(private readonly onFailure: (f: Failure) => void) {
-    this.z.on('error', (e) => this.failWith(corrupt(`The download is not a complete gzip file (${e.message}).`)));
-    this.z.on('end', () => (this.ended = true));
-    this.z.resume();
-  }
-
-  /** Queues `slice`; `checked` is called once zlib has taken it in (not called after a failure). */
-  feed(slice: Buffer, checked: () => void): void {
-    if (this.error) return;
-    // zlib stops at zero padding after a member and would silently ignore whatever follows.
-    if (this.ended) return this.failWith(this.trailing(slice.length));
-    this.fed += slice.length;
-    this.z.write(slice, (e) => {
-      if (!e && !this.error) checked();
-    });
-  }
-
-  async finish(): Promise<void> {
-    if (this.error) throw this.error;
-    if (this.fed === 0) throw corrupt('The server sent an empty profile.');
-    if (!this.ended) {
-      await new Promise<void>((resolve, reject) => {
-        this.z.once('end', resolve);
-        this.z.once('close', () =>
-          this.ended ? resolve() : reject(this.error ?? corrupt('The gzip check stopped early.')),
-        );
-        this.z.end();
-      });
-    }
-    if (this.z.bytesWritten !== this.fed) throw this.trailing(this.fed - this.z.bytesWritten);
-  }
-
-  destroy(): void {
-    this.z.destroy();
-  }
-
-  private failWith(f: Failure): void {
-    this.error ??= f;
-    this.onFailure(this.error);
-  }
-
-  private trailing(n: number): Failure {
-    return (this.error ??= corrupt(`The download has ${n}+ unexpected bytes after the end of the gzip data.`));
-  }
-}
-
-function corrupt(message: string): Failure {
-  return new Failure({ kind: 'corrupt', message });
 }
 
 /** Writes all of `buf` at `position` (positional, so several writes can be in flight at once). */

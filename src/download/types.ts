@@ -17,7 +17,9 @@ export type DownloadError =
   /** Waited past the deadline for the collection to finish. */
   | { kind: 'deadline'; message: string; waitedMs: number }
   /** Could not write into the target folder. */
-  | { kind: 'filesystem'; message: string; code?: string };
+  | { kind: 'filesystem'; message: string; code?: string }
+  /** The extension itself failed (e.g. the gzip check's worker thread crashed): nothing to fix but to try again. */
+  | { kind: 'internal'; message: string };
 
 export type DownloadResult =
   { ok: true; path: string; bytes: number; suggestedName?: string } | { ok: false; error: DownloadError };

@@ -38,6 +38,8 @@ export function describeError(e: DownloadError, ctx: ErrorContext = {}): string 
       return `${e.message}`;
     case 'filesystem':
       return `Could not save the profile: ${e.message}. Check the "feldera.profiles.folder" setting and folder permissions.`;
+    case 'internal':
+      return `The profile download failed: ${e.message} Nothing was saved; try again. If it keeps happening, please report it with the Feldera log.`;
     case 'network':
       if (e.code && BROKEN_OFF.has(e.code))
         return `The connection to ${ctx.server ?? 'the server'} broke off${ctx.pipeline ? ` while downloading the profile of ${ctx.pipeline}${hostText(ctx)}` : ''} (${e.message}). Nothing was saved; try again.`;

@@ -5,18 +5,20 @@
 //   node out/test/bench/downloadChild.js plain   <url> <file>                    plain Node: http.get → file + gunzip
 //   node out/test/bench/downloadChild.js plainnocheck <url> <file>               plain Node: http.get → file
 //   node out/test/bench/downloadChild.js inflate <file>                          zlib alone on the bytes, in memory
+//   node out/test/bench/downloadChild.js check   <file>                          the engine's gzip check alone, in memory
 //   node out/test/bench/downloadChild.js cancel  <baseUrl> <pipeline> <folder> <bytes>  abort once <bytes> arrived
 import * as fs from 'fs';
 import { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { saveStreamAtomically } from '../../src/download/atomicFile';
+import { GzipCheck } from '../../src/download/gzipCheck';
 import { fetchSamplyProfileToFolder } from '../../src/download/samplyFetcher';
 import { FelderaClient } from '../../src/feldera/client';
 import { MiB, reply, selfMemorySampler } from './common';
 import { plainNodeDownload } from './downloadPlain';
 
-export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate' | 'cancel';
+export type DownloadMode = 'engine' | 'nocheck' | 'drain' | 'plain' | 'plainnocheck' | 'inflate' | 'check' | 'cancel';
 
 export interface DownloadChildResult {
   ok: boolean;
@@ -130,6 +132,33 @@ async function inflateAll(data: Buffer): Promise<Work> {
 }
 
 /**
+ * The engine's gzip check (its worker) alone, fed from memory as the engine feeds it: 1 MiB slices of shared memory,
+ * at most four in flight. The bytes are copied into the slices, as the engine copies what it receives.
+ */
+async function checkAll(data: Buffer): Promise<Work> {
+  const slice = MiB;
+  const slices = 4;
+  const memory = new SharedArrayBuffer(slice * slices);
+  let failure: string | undefined;
+  const check = new GzipCheck(memory, (e) => (failure = JSON.stringify(e)));
+  const free = Array.from({ length: slices }, (_, i) => Buffer.from(memory, i * slice, slice));
+  let waiting: (() => void) | undefined;
+  for (let off = 0; off < data.length && !failure; off += slice) {
+    while (free.length === 0) await new Promise<void>((resolve) => (waiting = resolve));
+    const buf = free.pop() as Buffer<SharedArrayBuffer>;
+    const n = data.copy(buf, 0, off, Math.min(off + slice, data.length));
+    check.feed(buf.subarray(0, n), () => {
+      free.push(buf);
+      waiting?.();
+    });
+  }
+  const bad = await check.finish();
+  return bad || failure
+    ? { ok: false, error: failure ?? JSON.stringify(bad), bytes: 0 }
+    : { ok: true, bytes: data.length };
+}
+
+/**
  * The extension's fetch, aborted (as the Cancel button does) at the first progress report past `afterBytes`: how long
  * from abort() to the result, and how many files are left in the folder.
  */
@@ -162,7 +191,7 @@ async function main(): Promise<void> {
     return;
   }
   // Inputs read from disk are loaded before the baseline: only the work is timed and measured.
-  const data = mode === 'inflate' ? fs.readFileSync(args[0]) : undefined;
+  const data = mode === 'inflate' || mode === 'check' ? fs.readFileSync(args[0]) : undefined;
   const mem = selfMemorySampler(50);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -183,6 +212,9 @@ async function main(): Promise<void> {
       break;
     case 'inflate':
       work = await inflateAll(data as Buffer);
+      break;
+    case 'check':
+      work = await checkAll(data as Buffer);
       break;
     default:
       throw new Error(`unknown mode ${String(mode)}`);
