@@ -30,6 +30,8 @@ export interface CompareSessionOptions {
   maxTextBytes?: number;
   /** How many profiles are read at once; default 'auto' (see readsAtOnce in compare.ts). */
   parallel?: number | 'auto';
+  /** A read starts once every read under way has read this share of its file; default by cores (nextReadAfter). */
+  startAfter?: number;
   onStarted?: (profile: number) => void;
   onProgress?: (profile: number, bytesRead: number, totalBytes: number) => void;
   onPhase?: (profile: number, phase: ReadPhase, textBytes?: number) => void;
@@ -49,6 +51,7 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
     sources,
     maxTextBytes: opts.maxTextBytes,
     parallel: opts.parallel,
+    startAfter: opts.startAfter,
   };
   let worker: Worker;
   try {

@@ -15,6 +15,8 @@ export type CompareWorkerInput =
       maxTextBytes?: number;
       /** How many profiles are read at once; 'auto' (default): two, or one when free memory could not hold two. */
       parallel?: number | 'auto';
+      /** A read starts once every read under way has read this share of its file; default by cores (nextReadAfter). */
+      startAfter?: number;
     }
   | { role: 'side'; source: CompareSource; maxTextBytes?: number };
 

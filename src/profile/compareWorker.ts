@@ -11,6 +11,7 @@ import * as os from 'os';
 import { Worker, parentPort, workerData } from 'worker_threads';
 import {
   readsAtOnce,
+  nextReadAfter,
   canBeCpuOnly,
   compareFunctions,
   compareSides,
@@ -67,16 +68,34 @@ async function session(input: Extract<CompareWorkerInput, { role: 'session' }>):
     input.parallel === undefined || input.parallel === 'auto'
       ? readsAtOnce(await Promise.all(input.sources.map(textSize)), os.freemem())
       : Math.max(1, input.parallel);
+  // A read starts only once every read under way has read this share of its file (see nextReadAfter).
+  const startAfter = Math.min(1, Math.max(0, input.startAfter ?? nextReadAfter(os.availableParallelism())));
+  const done = new Array<number>(n).fill(0);
+  const running = new Set<number>();
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const mayStart = () => [...running].every((k) => done[k] >= startAfter);
   let next = 0;
   const readNext = async (): Promise<void> => {
     while (next < n) {
+      while (!mayStart()) await new Promise<void>((r) => (wake = r));
+      if (next >= n) return;
       const k = next++;
+      running.add(k);
       send({ type: 'started', profile: k });
       slots[k] = await readSide(input.sources[k], input.maxTextBytes, (m) => {
-        if (m.type === 'progress')
+        if (m.type === 'progress') {
+          done[k] = m.totalBytes > 0 ? m.bytesRead / m.totalBytes : 0;
+          poke();
           send({ type: 'progress', profile: k, bytesRead: m.bytesRead, totalBytes: m.totalBytes });
-        else if (m.type === 'phase') send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
+        } else if (m.type === 'phase') send({ type: 'phase', profile: k, phase: m.phase, textBytes: m.textBytes });
       });
+      running.delete(k);
+      poke();
       send({ type: 'profileDone', profile: k, status: status(input.sources[k], slots[k]) });
     }
   };

@@ -5,6 +5,8 @@
 //                                                            reads both in parallel, then the first comparison
 //   node out/test/bench/compareChild.js oneAtATime <a> <b>    the same, one read after the other (what the session
 //                                                            does when free memory could not hold two reads)
+//   node out/test/bench/compareChild.js allAtOnce <a> <b>     the same, both reads started at once whatever the
+//                                                            cores (what the session does with 4 cores or more)
 // Both report the longest time the calling thread (the extension host, in the extension) could not run a 5 ms timer.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,6 +34,8 @@ export interface CompareChildResult {
   longestStallMs: number;
   /** CPU time the main thread itself used meanwhile (10 ms resolution): what the work, not the machine's load, cost it. */
   mainThreadCpuMs: number;
+  /** CPU time of the whole process meanwhile, every thread (user + system). */
+  processCpuMs: number;
   /** compare: when each profile was read (ms from the start); open: when the profile was read. */
   readMs: number[];
   /** compare: functions and tree nodes of the answer; open: functions of the first summary. */
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
   const mem = selfMemorySampler(50);
   const stall = stallMeter();
   const cpu0 = mainThreadCpuMs();
+  const allCpu0 = process.cpuUsage();
   const t0 = performance.now();
   const readMs: number[] = [];
   let answer: CompareChildResult['answer'];
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
       answerBytes: JSON.stringify(s).length,
     };
     r.profile.dispose();
-  } else if (mode === 'compare' || mode === 'oneAtATime') {
+  } else if (mode === 'compare' || mode === 'oneAtATime' || mode === 'allAtOnce') {
     const r = await openCompareSession(
       [
         { fileName: path.basename(a), path: a },
@@ -85,6 +90,8 @@ async function main(): Promise<void> {
       {
         workerFile: path.join(workers, 'compareWorker.js'),
         parallel: mode === 'oneAtATime' ? 1 : 2,
+        // compare: as the session decides by itself (by the cores of this machine).
+        startAfter: mode === 'allAtOnce' ? 0 : undefined,
         onProfileDone: () => readMs.push(performance.now() - t0),
       },
     );
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
   }
   const totalMs = performance.now() - t0;
   const mainThreadCpu = mainThreadCpuMs() - cpu0;
+  const allCpu = process.cpuUsage(allCpu0);
   const longestStallMs = stall.stop();
   const m = mem.stop();
   reply({
@@ -111,6 +119,7 @@ async function main(): Promise<void> {
     peakGrowth: m.peakGrowth,
     longestStallMs,
     mainThreadCpuMs: mainThreadCpu,
+    processCpuMs: (allCpu.user + allCpu.system) / 1000,
     readMs,
     answer,
   } satisfies CompareChildResult);

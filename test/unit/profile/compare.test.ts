@@ -13,6 +13,10 @@ import {
   sideOf,
   SKEWED_HOST,
   readsAtOnce,
+  nextReadAfter,
+  PARALLEL_READS,
+  CORES_PER_READ,
+  STAGGERED_START,
   type Comparison,
   type DiffTree,
   type ProfileExtract,
@@ -319,24 +323,31 @@ describe('profile comparison: reading several profiles', () => {
   it('reads two at once unless free memory could not hold their peaks together', () => {
     const MiB = 1024 * 1024;
     assert.strictEqual(readsAtOnce([194 * MiB, 194 * MiB], 18 * 1024 * MiB), 2, 'plenty of memory');
-    assert.strictEqual(readsAtOnce([194 * MiB, 194 * MiB], 1200 * MiB), 1, 'two peaks of ~540 MiB in 1.2 GiB');
-    assert.strictEqual(readsAtOnce([194 * MiB, 10 * MiB], 1200 * MiB), 2, 'one big, one small');
+    assert.strictEqual(readsAtOnce([194 * MiB, 194 * MiB], 600 * MiB), 1, 'two peaks of ~233 MiB in 600 MiB');
+    assert.strictEqual(readsAtOnce([194 * MiB, 10 * MiB], 600 * MiB), 2, 'one big, one small');
     assert.strictEqual(readsAtOnce([194 * MiB], 100 * MiB), 2, 'a single profile: nothing to wait for');
     // The two largest of four hosts count.
     assert.strictEqual(
       readsAtOnce(
         [100, 300, 300, 1].map((x) => x * MiB),
-        2000 * MiB,
+        800 * MiB,
       ),
       1,
     );
     assert.strictEqual(
       readsAtOnce(
         [100, 100, 100, 1].map((x) => x * MiB),
-        2000 * MiB,
+        800 * MiB,
       ),
       2,
     );
+  });
+
+  it('overlaps two reads fully only with a core for each read thread; else starts the next one later', () => {
+    assert.strictEqual(nextReadAfter(PARALLEL_READS * CORES_PER_READ), 0);
+    assert.strictEqual(nextReadAfter(16), 0);
+    for (const cores of [1, 2, 3]) assert.strictEqual(nextReadAfter(cores), STAGGERED_START, `${cores} cores`);
+    assert.ok(STAGGERED_START > 0 && STAGGERED_START < 1);
   });
 });
 

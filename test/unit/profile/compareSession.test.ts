@@ -44,22 +44,31 @@ describe('profile comparison in worker threads', function () {
   it('reads both profiles at the same time, and answers as the comparison in-process does', async () => {
     const a = write('orders-samply-20260101T000000Z.json.gz', pairA());
     const b = write('orders-samply-20260102T000000Z.json.gz', pairB());
-    // Both readers start before either is done; with one at a time, the second starts only after the first is done.
-    const schedule = async (parallel?: number) => {
+    // Both readers start before either is done; with one at a time, the second starts only after the first is done;
+    // staggered, the second starts once the first has read that share of its file.
+    const schedule = async (parallel?: number, startAfter?: number) => {
       const events: string[] = [];
       const r = await openCompareSession([a, b], {
         workerFile: WORKER,
         parallel,
+        startAfter,
         onStarted: (k) => events.push(`start ${k}`),
+        onProgress: (k, read, total) => events.push(`${k} at ${(read / total).toFixed(2)}`),
         onProfileDone: (k) => events.push(`done ${k}`),
       });
       assert.ok(r.ok);
       sessions.push(r.session);
       return { r, events };
     };
-    const { events: one } = await schedule(1);
-    assert.deepStrictEqual(one, ['start 0', 'done 0', 'start 1', 'done 1']);
-    const { r, events } = await schedule();
+    const started = (events: string[]) => events.filter((e) => /^(start|done)/.test(e));
+    const { events: one } = await schedule(1, 0);
+    assert.deepStrictEqual(started(one), ['start 0', 'done 0', 'start 1', 'done 1']);
+    const { events: staggered } = await schedule(2, 0.5);
+    const second = staggered.indexOf('start 1');
+    const firstAt = staggered.slice(0, second).filter((e) => e.startsWith('0 at '));
+    assert.ok(second > 0 && firstAt.length > 0, staggered.join(', '));
+    assert.ok(Number(firstAt[firstAt.length - 1].slice(5)) >= 0.5, staggered.join(', '));
+    const { r, events } = await schedule(undefined, 0);
     assert.deepStrictEqual(events.slice(0, 2), ['start 0', 'start 1'], events.join(', '));
     assert.deepStrictEqual(
       r.session.profiles.map((p) => [p.fileName, p.ok]),
