@@ -68,9 +68,10 @@ class ComparePanel {
       });
       this.view = { kind: 'hosts', cpuOnly: true };
     }
-    this.loading = this.uris.map((u, k) => ({
+    this.loading = this.uris.map((u) => ({
       fileName: baseName(u),
-      phase: k < 2 ? 'reading' : 'waiting',
+      // Each read says when it starts: two at most at once, the second later on a small machine (nextReadAfter).
+      phase: 'waiting',
       bytesRead: 0,
       totalBytes: 0,
     }));

@@ -133,7 +133,7 @@ function showLoading(list: LoadingProfile[]): void {
       bar.value = Math.min(1, p.bytesRead / p.totalBytes);
     } else {
       const what: Record<LoadingProfile['phase'], string> = {
-        waiting: 'waiting (two profiles are read at a time)',
+        waiting: 'waiting to be read (after the one before, to save memory)',
         reading: 'reading…',
         parsing: 'parsing JSON…',
         summarizing: 'summarising…',
