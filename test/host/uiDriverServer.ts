@@ -173,7 +173,12 @@ export function startUiDriver(pageRef: { page?: PwPage }, artifactsDir: string):
     },
     async frameText(body) {
       const { frame, locator } = await inFrames(body, 'textSelector');
-      if (body.all === true) return { texts: await locator.allInnerTexts(), frameUrl: frame.url() };
+      if (body.all === true) {
+        // Rows are read as a user sees them (a table row's cells come tab-separated only once it is laid out): wait
+        // until the first one is shown, not merely in the page (a webview just opened may not be displayed yet).
+        await locator.first().waitFor({ state: 'visible', timeout: timeoutOf(body) });
+        return { texts: await locator.allInnerTexts(), frameUrl: frame.url() };
+      }
       return { text: await locator.first().innerText({ timeout: timeoutOf(body) }), frameUrl: frame.url() };
     },
     async frameClick(body) {
