@@ -6,17 +6,7 @@
 import { COMPANION_FORMAT, COMPANION_VERSION, type Companion, type MirNode } from '../../src/sql/types';
 import type { HostOperators } from '../../src/sql/heat';
 import type { OperatorStat } from '../../src/profile/types';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../emulator/random';
 
 const r = (sl: number, sc: number, el: number, ec: number) => ({
   startLine: sl,

@@ -12,6 +12,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { mulberry32 } from './random';
 
 /** The circuit profile of a real 16-worker pipeline (Feldera's own test data, see PROFILE-TO-SQL.md). */
 export const CIRCUIT_FIXTURE = path.resolve(
@@ -136,18 +137,6 @@ const BUILTIN: CircuitOp[] = [
 
 /** Operators that do the heavy lifting in a real pipeline (joins, aggregates, traces). */
 const HEAVY = /Join|Aggregate|Distinct|Accumulat|merge|Upsert|Z1 \(trace\)|Subcircuit/;
-
-/** Small deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedOf(...parts: (string | number)[]): number {
   return crypto.createHash('sha256').update(parts.join('\0')).digest().readUInt32LE(0);

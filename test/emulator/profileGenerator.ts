@@ -30,6 +30,7 @@ import {
   type WorkPlan,
   type WorkerTrack,
 } from './felderaWork';
+import { mulberry32 } from './random';
 
 /** samply writes its `.json.gz` with compression level 2. */
 export const GZIP_LEVEL = 2;
@@ -102,18 +103,6 @@ function normalize(p: ProfileParams): Normalized {
 export function profileSeed(p: ProfileParams): Buffer {
   const n = normalize(p);
   return crypto.createHash('sha256').update(`feldera-emulator\0${n.pipeline}\0${n.ordinal}\0${n.collection}`).digest();
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Deterministic pseudo-random bytes from AES-128-CTR over zeros: fast (native) and flat in memory. */

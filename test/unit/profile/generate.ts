@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import { once } from 'events';
 import * as zlib from 'zlib';
+import { mulberry32 } from '../../emulator/random';
 
 export const LAYOUT_VERSIONS = [49, 56, 57, 60, 66, 70] as const;
 export type LayoutVersion = (typeof LAYOUT_VERSIONS)[number];
@@ -705,15 +706,4 @@ export async function writeBigProfile(
   sink.end();
   await once(out, 'close');
   return { textBytes, fileBytes: fs.statSync(file).size, samples: perThread * threadCount, threads: threadCount };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

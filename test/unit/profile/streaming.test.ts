@@ -25,6 +25,7 @@ import {
 import { canonical } from './helpers';
 import { buildProfileModel as oldBuild } from './oracle/model';
 import { readProfileModelFromBytes as oldRead } from './oracle/reader';
+import { mulberry32 as prng } from '../../emulator/random';
 
 /** What both models answer; each method's result must be the same. */
 type Model = Pick<
@@ -121,18 +122,6 @@ function agreeParsed(text: string, what: string): void {
     return;
   }
   sameModel(now.model, old.model, what);
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const OPERATOR = 2;
