@@ -13,6 +13,7 @@ import type {
 } from './compareProtocol';
 import type { ReadPhase } from './reader';
 import type { ProfileError } from './types';
+import { WorkerCalls } from './workerCalls';
 
 export interface CompareSession {
   /** Per source, in order: read, or why not. A failed profile leaves the others usable. */
@@ -64,9 +65,7 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
   }
   return new Promise<SessionResult>((resolve) => {
     let settled = false;
-    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-    let nextId = 1;
-    let gone: Error | undefined;
+    const calls = new WorkerCalls<SessionQueryBody>((q) => worker.postMessage(q satisfies SessionQuery));
     const finish = (r: SessionResult) => {
       if (settled) return;
       settled = true;
@@ -76,19 +75,7 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
     };
     const onAbort = () => finish({ ok: false, error: CANCELLED });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const ask = <T>(q: SessionQueryBody): Promise<T> => {
-      if (gone) return Promise.reject(gone);
-      const id = nextId++;
-      return new Promise<T>((res, rej) => {
-        pending.set(id, { resolve: res as (v: unknown) => void, reject: rej });
-        worker.postMessage({ ...q, id } satisfies SessionQuery);
-      });
-    };
-    const stop = (why: Error) => {
-      gone ??= why;
-      for (const p of pending.values()) p.reject(gone);
-      pending.clear();
-    };
+    const ask = <T>(q: SessionQueryBody): Promise<T> => calls.ask<T>(q);
     worker.on('message', (m: SessionMessage) => {
       switch (m.type) {
         case 'started':
@@ -103,13 +90,9 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
         case 'profileDone':
           if (!settled) opts.onProfileDone?.(m.profile, m.status);
           break;
-        case 'answer': {
-          const p = pending.get(m.id);
-          pending.delete(m.id);
-          if (m.error !== undefined) p?.reject(new Error(m.error));
-          else p?.resolve(m.value);
+        case 'answer':
+          calls.answer(m);
           break;
-        }
         case 'ready':
           finish({
             ok: true,
@@ -119,7 +102,7 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
               functions: (spec, query) => ask<FunctionChange[]>({ method: 'functions', ...spec, query }),
               hosts: (profiles, cpuOnly) => ask<HostsView>({ method: 'hosts', profiles, cpuOnly }),
               dispose: () => {
-                stop(new Error('The comparison was closed.'));
+                calls.stop(new Error('The comparison was closed.'));
                 void worker.terminate();
               },
             },
@@ -128,12 +111,12 @@ export function openCompareSession(sources: CompareSource[], opts: CompareSessio
       }
     });
     worker.on('error', (e) => {
-      stop(e);
+      calls.stop(e);
       finish({ ok: false, error: { kind: 'io', message: `The comparison failed: ${e.message}` } });
     });
     worker.on('exit', (code) => {
       opts.onWorkerExit?.(code);
-      stop(new Error(`The comparison stopped (exit code ${code}).`));
+      calls.stop(new Error(`The comparison stopped (exit code ${code}).`));
       finish({ ok: false, error: { kind: 'io', message: `The comparison stopped unexpectedly (exit code ${code}).` } });
     });
   });

@@ -20,6 +20,7 @@ import type {
   TimelineQuery,
 } from './types';
 import type { Answers, Query, QueryBody, WorkerInput, WorkerMessage } from './workerProtocol';
+import { WorkerCalls } from './workerCalls';
 
 /**
  * A profile held by a worker: its overview at once, summaries on request (each method is the ProfileModel method of
@@ -83,9 +84,7 @@ export function openProfileOffThread(
   }
   return new Promise<HandleResult>((resolve) => {
     let settled = false;
-    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-    let nextId = 1;
-    let gone: Error | undefined;
+    const calls = new WorkerCalls<QueryBody>((q) => worker.postMessage(q satisfies Query));
 
     const finish = (r: HandleResult) => {
       if (settled) return;
@@ -97,19 +96,8 @@ export function openProfileOffThread(
     const onAbort = () => finish({ ok: false, error: CANCELLED });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const ask = <M extends QueryBody['method']>(q: QueryBody & { method: M }): Promise<Answers[M]> => {
-      if (gone) return Promise.reject(gone);
-      const id = nextId++;
-      return new Promise<Answers[M]>((res, rej) => {
-        pending.set(id, { resolve: res as (v: unknown) => void, reject: rej });
-        worker.postMessage({ ...q, id } satisfies Query);
-      });
-    };
-    const stop = (why: Error) => {
-      gone ??= why;
-      for (const p of pending.values()) p.reject(gone);
-      pending.clear();
-    };
+    const ask = <M extends QueryBody['method']>(q: QueryBody & { method: M }): Promise<Answers[M]> =>
+      calls.ask<Answers[M]>(q);
 
     worker.on('message', (m: WorkerMessage) => {
       switch (m.type) {
@@ -122,13 +110,9 @@ export function openProfileOffThread(
         case 'failed':
           finish({ ok: false, error: m.error });
           break;
-        case 'answer': {
-          const p = pending.get(m.id);
-          pending.delete(m.id);
-          if (m.error !== undefined) p?.reject(new Error(m.error));
-          else p?.resolve(m.value);
+        case 'answer':
+          calls.answer(m);
           break;
-        }
         case 'ready':
           finish({
             ok: true,
@@ -147,7 +131,7 @@ export function openProfileOffThread(
                 (await ask({ method: 'operatorDetails', nodeId, selection })) ?? undefined,
               timeline: (query) => ask({ method: 'timeline', query }),
               dispose: () => {
-                stop(new Error('The profile was closed.'));
+                calls.stop(new Error('The profile was closed.'));
                 void worker.terminate();
               },
             },
@@ -156,12 +140,12 @@ export function openProfileOffThread(
       }
     });
     worker.on('error', (e) => {
-      stop(e);
+      calls.stop(e);
       finish({ ok: false, error: workerError(e, memoryBudget) });
     });
     worker.on('exit', (code) => {
       opts.onWorkerExit?.(code);
-      stop(new Error(`The profile reader stopped (exit code ${code}).`));
+      calls.stop(new Error(`The profile reader stopped (exit code ${code}).`));
       finish({
         ok: false,
         error: { kind: 'io', message: `The profile reader stopped unexpectedly (exit code ${code}).` },
