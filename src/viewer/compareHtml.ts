@@ -1,53 +1,19 @@
 // The comparison editor's page: a static skeleton its script (webview/compareMain.ts) fills in. As the profile
 // viewer's page (html.ts), nothing loads from the network: the Content-Security-Policy allows only the extension's
 // own stylesheets and the one script with this page's nonce.
-import { randomBytes } from 'crypto';
 import vscode = require('vscode');
+import { escapeHtml, flameSectionHtml, webviewPage } from './html';
 
 export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
-  const nonce = randomBytes(18).toString('base64url');
-  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
   const name = escapeHtml(title);
-  const flame = (id: string, heading: string, legend: string) => `
-    <section class="panel flame-section" aria-labelledby="${id}-heading">
-      <div class="panel-head flame-toolbar">
-        <h2 id="${id}-heading">${heading}</h2>
-        ${legend}
-        <input id="${id}-search" class="filter" type="search" placeholder="Highlight functions matching…" aria-label="Highlight functions in the flame graph" data-testid="${id}-search">
-        <span id="${id}-search-info" class="muted" role="status" aria-live="polite"></span>
-        <button id="${id}-reset" type="button" class="secondary" disabled>Reset zoom</button>
-      </div>
-      <nav id="${id}-breadcrumb" class="breadcrumb" aria-label="Zoomed into"></nav>
-      <div id="${id}-container" class="flame-container">
-        <canvas id="${id}-graph" class="flame-graph" data-testid="${id}-graph" tabindex="0" role="img"
-          aria-roledescription="flame graph" aria-label="Flame graph. Arrow keys move between functions, Enter zooms in, Escape resets the zoom."></canvas>
-        <div id="${id}-tooltip" class="flame-tooltip" role="tooltip" hidden></div>
-      </div>
-      <div id="${id}-status" class="visually-hidden" role="status" aria-live="polite"></div>
-      <p id="${id}-note" class="hint muted"></p>
-    </section>`;
   const legend = `<span class="legend" aria-label="Colours">
           <span class="swatch grew"></span>grew <span class="swatch shrank"></span>shrank
           <span class="swatch new"></span>new <span class="swatch same"></span>same</span>`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('media', 'viewer.css')}">
-<link rel="stylesheet" href="${asset('media', 'compare.css')}">
-<title>${name}</title>
-</head>
-<body>
-<header id="header" class="header">
+  return webviewPage(webview, extensionUri, {
+    title: name,
+    styles: ['viewer.css', 'compare.css'],
+    script: 'compare.js',
+    body: `<header id="header" class="header">
   <h1 id="title" class="title">${name}</h1>
   <div class="header-actions">
     <button id="back-hosts" type="button" class="secondary" data-testid="back-hosts" hidden>All hosts</button>
@@ -115,7 +81,7 @@ export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
     </div>
     <p id="thresholds" class="hint muted"></p>
   </section>
-  ${flame('diff', 'Differential flame graph', legend)}
+  ${flameSectionHtml('diff', 'Differential flame graph', { legend })}
 </main>
 
 <main id="hosts" class="stack" hidden>
@@ -148,13 +114,7 @@ export function compareHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
       </table>
     </div>
   </section>
-  ${flame('merged', 'All hosts, merged', '')}
-</main>
-<script nonce="${nonce}" src="${asset('dist', 'webview', 'compare.js')}"></script>
-</body>
-</html>`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  ${flameSectionHtml('merged', 'All hosts, merged')}
+</main>`,
+  });
 }

@@ -9,28 +9,12 @@ export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 }
 
 export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fileName: string): string {
-  const nonce = randomBytes(18).toString('base64url');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'viewer.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'viewer.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
   const name = escapeHtml(fileName);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Samply Profile: ${name}</title>
-</head>
-<body>
-<header id="header" class="header">
+  return webviewPage(webview, extensionUri, {
+    title: `Samply Profile: ${name}`,
+    styles: ['viewer.css'],
+    script: 'viewer.js',
+    body: `<header id="header" class="header">
   <h1 id="title" class="title">${name}</h1>
   <div id="meta" class="meta" data-testid="profile-meta"></div>
   <div class="header-actions">
@@ -208,29 +192,73 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fi
       </section>
     </div>
 
-    <section id="flame-section" class="panel flame-section" aria-labelledby="flame-heading">
-      <div class="panel-head flame-toolbar">
-        <h2 id="flame-heading">Flame graph</h2>
-        <input id="flame-search" class="filter" type="search" placeholder="Highlight functions matching…" aria-label="Highlight functions in the flame graph" data-testid="flame-search">
-        <span id="flame-search-info" class="muted" role="status" aria-live="polite"></span>
-        <button id="flame-reset" type="button" class="secondary" disabled>Reset zoom</button>
-      </div>
-      <nav id="flame-breadcrumb" class="breadcrumb" aria-label="Zoomed into"></nav>
-      <div id="flame-container" class="flame-container">
-        <canvas id="flame-graph" class="flame-graph" data-testid="flame-graph" tabindex="0" role="img"
-          aria-roledescription="flame graph" aria-label="Flame graph. Arrow keys move between functions, Enter zooms in, Escape resets the zoom."></canvas>
-        <div id="flame-tooltip" class="tooltip flame-tooltip" role="tooltip" hidden></div>
-      </div>
-      <div id="flame-status" class="visually-hidden" role="status" aria-live="polite"></div>
-      <p id="flame-note" class="hint muted"></p>
-    </section>
+    ${flameSectionHtml('flame', 'Flame graph', { sectionId: 'flame-section', tooltipClass: 'tooltip flame-tooltip' })}
   </section>
-</main>
-<script nonce="${nonce}" src="${script}"></script>
+</main>`,
+  });
+}
+
+/**
+ * A webview page of this extension: its stylesheets from media/, its one script from dist/webview/ with a fresh nonce,
+ * and a Content-Security-Policy that allows nothing else (`title` and `body` are HTML, already escaped).
+ */
+export function webviewPage(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: { title: string; styles: string[]; script: string; body: string },
+): string {
+  const nonce = randomBytes(18).toString('base64url');
+  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  const styles = page.styles.map((f) => `<link rel="stylesheet" href="${asset('media', f)}">`).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${styles}
+<title>${page.title}</title>
+</head>
+<body>
+${page.body}
+<script nonce="${nonce}" src="${asset('dist', 'webview', page.script)}"></script>
 </body>
 </html>`;
 }
 
-function escapeHtml(s: string): string {
+/** A flame graph's section (toolbar with search and zoom reset, breadcrumb, canvas, tooltip), its ids prefixed `id-`. */
+export function flameSectionHtml(
+  id: string,
+  heading: string,
+  opts: { legend?: string; sectionId?: string; tooltipClass?: string } = {},
+): string {
+  const sectionId = opts.sectionId ? ` id="${opts.sectionId}"` : '';
+  return `
+    <section${sectionId} class="panel flame-section" aria-labelledby="${id}-heading">
+      <div class="panel-head flame-toolbar">
+        <h2 id="${id}-heading">${heading}</h2>${opts.legend ? `\n        ${opts.legend}` : ''}
+        <input id="${id}-search" class="filter" type="search" placeholder="Highlight functions matching…" aria-label="Highlight functions in the flame graph" data-testid="${id}-search">
+        <span id="${id}-search-info" class="muted" role="status" aria-live="polite"></span>
+        <button id="${id}-reset" type="button" class="secondary" disabled>Reset zoom</button>
+      </div>
+      <nav id="${id}-breadcrumb" class="breadcrumb" aria-label="Zoomed into"></nav>
+      <div id="${id}-container" class="flame-container">
+        <canvas id="${id}-graph" class="flame-graph" data-testid="${id}-graph" tabindex="0" role="img"
+          aria-roledescription="flame graph" aria-label="Flame graph. Arrow keys move between functions, Enter zooms in, Escape resets the zoom."></canvas>
+        <div id="${id}-tooltip" class="${opts.tooltipClass ?? 'flame-tooltip'}" role="tooltip" hidden></div>
+      </div>
+      <div id="${id}-status" class="visually-hidden" role="status" aria-live="polite"></div>
+      <p id="${id}-note" class="hint muted"></p>
+    </section>`;
+}
+
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

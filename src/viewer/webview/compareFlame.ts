@@ -3,7 +3,7 @@
 // with its search box, zoom reset and breadcrumb, for the differential graph (coloured by change through the
 // graph's paint hook) and for the hosts' merged graph.
 import type { FlameTree, FunctionInfo } from '../../profile/types';
-import { FlameGraph, type FlameCallbacks } from './flame';
+import { FlameGraph, renderZoomTrail, searchSummary, type FlameCallbacks } from './flame';
 import { formatNumber, formatPercent } from './format';
 import { el, save, saved } from './compareState';
 
@@ -67,37 +67,11 @@ export class FlameSection {
   private applySearch(): void {
     const q = this.search.value;
     const r = this.graph.setSearch(q);
-    this.info.textContent = q.trim()
-      ? r.functions
-        ? `${r.functions} function${r.functions === 1 ? '' : 's'}, ${formatPercent(r.weight, this.whole)}`
-        : 'No match'
-      : '';
+    this.info.textContent = searchSummary(q, r, this.whole);
   }
 
   private renderBreadcrumb(): void {
-    const nav = this.breadcrumb;
-    nav.textContent = '';
     this.reset.disabled = !this.graph.zoomed;
-    const trail = this.graph.zoomTrail();
-    if (!trail.length) return;
-    const all = document.createElement('button');
-    all.type = 'button';
-    all.className = 'crumb';
-    all.textContent = 'All';
-    all.addEventListener('click', () => this.graph.resetZoom());
-    nav.appendChild(all);
-    trail.forEach((step, k) => {
-      const sep = document.createElement('span');
-      sep.className = 'muted';
-      sep.textContent = ' › ';
-      nav.appendChild(sep);
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'crumb';
-      b.textContent = step.name;
-      if (k === trail.length - 1) b.setAttribute('aria-current', 'true');
-      b.addEventListener('click', () => this.graph.zoomTo(step.node));
-      nav.appendChild(b);
-    });
+    renderZoomTrail(this.breadcrumb, this.graph);
   }
 }

@@ -466,3 +466,36 @@ function readTheme(): Theme {
     font: `${/^\d+(\.\d+)?px$/.test(size) ? size : '12px'} ${family}`,
   };
 }
+
+/** What a search of the flame graph found, for the line beside its box: "3 functions, 12.5%", "No match", or nothing. */
+export function searchSummary(query: string, r: SearchResult, whole: number): string {
+  if (!query.trim()) return '';
+  return r.functions
+    ? `${r.functions} function${r.functions === 1 ? '' : 's'}, ${formatPercent(r.weight, whole)}`
+    : 'No match';
+}
+
+/** Fills `nav` with the graph's zoom trail ("All › a › b"), each step a button that zooms there. */
+export function renderZoomTrail(nav: HTMLElement, graph: FlameGraph): void {
+  nav.textContent = '';
+  const trail = graph.zoomTrail();
+  if (!trail.length) return;
+  const crumb = (name: string, onClick: () => void) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'crumb';
+    b.textContent = name;
+    b.addEventListener('click', onClick);
+    nav.appendChild(b);
+    return b;
+  };
+  crumb('All', () => graph.resetZoom());
+  trail.forEach((step, k) => {
+    const sep = document.createElement('span');
+    sep.className = 'muted';
+    sep.textContent = ' › ';
+    nav.appendChild(sep);
+    const b = crumb(step.name, () => graph.zoomTo(step.node));
+    if (k === trail.length - 1) b.setAttribute('aria-current', 'true');
+  });
+}

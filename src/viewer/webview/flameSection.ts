@@ -2,7 +2,7 @@
 // The flame graph section: the graph itself (./flame.ts) with its search box, zoom breadcrumb and reset button, for
 // the summary the functions section received.
 import type { SelectionSummary } from '../../profile/types';
-import { FlameGraph } from './flame';
+import { FlameGraph, renderZoomTrail, searchSummary } from './flame';
 import { formatNumber, formatPercent, weightUnit } from './format';
 import { el, profile, save, saved } from './state';
 
@@ -63,38 +63,12 @@ export function showSelectedFunction(func: number): void {
 function applySearch(): void {
   const q = ui.search.value;
   const r = flame.setSearch(q);
-  ui.searchInfo.textContent = q.trim()
-    ? r.functions
-      ? `${r.functions} function${r.functions === 1 ? '' : 's'}, ${formatPercent(r.weight, stackWeight)}`
-      : 'No match'
-    : '';
+  ui.searchInfo.textContent = searchSummary(q, r, stackWeight);
 }
 
 function renderBreadcrumb(): void {
-  const nav = ui.breadcrumb;
-  nav.textContent = '';
   ui.reset.disabled = !flame.zoomed;
-  const trail = flame.zoomTrail();
-  if (!trail.length) return;
-  const all = document.createElement('button');
-  all.type = 'button';
-  all.className = 'crumb';
-  all.textContent = 'All';
-  all.addEventListener('click', () => flame.resetZoom());
-  nav.appendChild(all);
-  trail.forEach((step, k) => {
-    const sep = document.createElement('span');
-    sep.className = 'muted';
-    sep.textContent = ' › ';
-    nav.appendChild(sep);
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'crumb';
-    b.textContent = step.name;
-    if (k === trail.length - 1) b.setAttribute('aria-current', 'true');
-    b.addEventListener('click', () => flame.zoomTo(step.node));
-    nav.appendChild(b);
-  });
+  renderZoomTrail(ui.breadcrumb, flame);
 }
 
 ui.search.addEventListener('input', () => {
