@@ -243,7 +243,19 @@ export interface FelderaOverview {
   memoryPeak?: MemoryPoint;
 }
 
-export type OperatorSortKey = 'cpu' | 'selfCpu' | 'real' | 'evals' | 'share' | 'skew' | 'maxWorker' | 'name' | 'nodeId';
+/** The operator table's sort keys (checked by the host against what a webview sends). */
+export const OPERATOR_SORT_KEYS = [
+  'cpu',
+  'selfCpu',
+  'real',
+  'evals',
+  'share',
+  'skew',
+  'maxWorker',
+  'name',
+  'nodeId',
+] as const;
+export type OperatorSortKey = (typeof OPERATOR_SORT_KEYS)[number];
 
 /** The operator table for a selection (`operator` and `cpuOnly` do not apply: the figures come from tooltips). */
 export interface OperatorQuery extends Selection {

@@ -15,6 +15,7 @@ import type {
   TimeRange,
   Timeline,
 } from '../profile/types';
+import { OPERATOR_SORT_KEYS } from '../profile/types';
 import type { SqlRange } from '../sql/statements';
 
 export type LoadPhase = 'reading' | 'parsing' | 'summarizing';
@@ -180,18 +181,6 @@ const MAX_TEXT = 500;
 /** Lines and columns past this are no SQL text (the host clamps to the document anyway). */
 const MAX_SQL_POSITION = 10_000_000;
 
-const SORT_KEYS: readonly OperatorSortKey[] = [
-  'cpu',
-  'selfCpu',
-  'real',
-  'evals',
-  'share',
-  'skew',
-  'maxWorker',
-  'name',
-  'nodeId',
-];
-
 type Obj = { [k: string]: unknown };
 
 const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
@@ -267,7 +256,7 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
     case 'operators': {
       const opt = optional(o, {
         range: isRange,
-        sort: (v) => SORT_KEYS.includes(v as OperatorSortKey),
+        sort: (v) => OPERATOR_SORT_KEYS.includes(v as OperatorSortKey),
         descending: (v) => typeof v === 'boolean',
         filter: text,
         limit: (v) => isInt(v, 0, 1_000_000),

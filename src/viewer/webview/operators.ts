@@ -4,7 +4,13 @@
 // and filtered by the host. Selecting an operator narrows every other view to the samples taken inside its
 // evaluations (the selection's `operator`), and shows its figures per worker. With the profile's SQL context, each row
 // also names its table/view and its lines in the SQL, which open the SQL there (bySql.ts).
-import type { OperatorDetails, OperatorSortKey, OperatorStat, OperatorTable } from '../../profile/types';
+import {
+  OPERATOR_SORT_KEYS,
+  type OperatorDetails,
+  type OperatorSortKey,
+  type OperatorStat,
+  type OperatorTable,
+} from '../../profile/types';
 import type { SqlRange } from '../../sql/statements';
 import type { OperatorSqlCell } from '../protocol';
 import { openSqlAt } from './bySql';
@@ -29,20 +35,9 @@ const ROW_LIMIT = 1000;
 const SKEWED = 2;
 const ROW = 'tbody tr[data-node]';
 
-const SORT_KEYS: readonly OperatorSortKey[] = [
-  'cpu',
-  'selfCpu',
-  'real',
-  'evals',
-  'share',
-  'skew',
-  'maxWorker',
-  'name',
-  'nodeId',
-];
 const ascendingFirst = (key: OperatorSortKey) => key === 'name' || key === 'nodeId';
 
-let sort: OperatorSortKey = SORT_KEYS.includes(saved.opSort as OperatorSortKey)
+let sort: OperatorSortKey = OPERATOR_SORT_KEYS.includes(saved.opSort as OperatorSortKey)
   ? (saved.opSort as OperatorSortKey)
   : 'share';
 let descending = saved.opDescending ?? !ascendingFirst(sort);
@@ -292,7 +287,7 @@ function renderDetails(d: OperatorDetails | null): void {
 ui.table.tHead?.addEventListener('click', (e) => {
   const th = (e.target as HTMLElement).closest<HTMLElement>('th[data-sort]');
   const key = th?.dataset.sort as OperatorSortKey | undefined;
-  if (key && SORT_KEYS.includes(key)) setSort(key);
+  if (key && OPERATOR_SORT_KEYS.includes(key)) setSort(key);
 });
 
 ui.table.tBodies[0].addEventListener('click', (e) => {
