@@ -17,18 +17,8 @@ export function timelineSpans(
   const inWindow = spans.filter((s) =>
     s.end > s.start ? s.end > window.start && s.start < window.end : s.start >= window.start && s.start < window.end,
   );
-  const bars = (list: SpanRecord[]): TimelineSpan[] =>
-    list.map((s) => ({
-      thread: s.thread,
-      category: s.category,
-      name: s.name,
-      start: s.start,
-      end: s.end,
-      label: s.label,
-      count: 1,
-    }));
   if (inWindow.length <= maxSpans) {
-    return { spans: bars(inWindow), spanCount: inWindow.length, merged: false, mergeGapMs: 0 };
+    return { spans: inWindow.map(barOf), spanCount: inWindow.length, merged: false, mergeGapMs: 0 };
   }
   // Lanes: one per (thread, category), each sorted by start (the list is).
   const lanes = new Map<string, SpanRecord[]>();
@@ -62,17 +52,14 @@ function mergeLane(lane: SpanRecord[], gap: number, out: TimelineSpan[]): void {
       bar.lastLabel = s.label;
       continue;
     }
-    bar = {
-      thread: s.thread,
-      category: s.category,
-      name: s.name,
-      start: s.start,
-      end: s.end,
-      label: s.label,
-      count: 1,
-    };
+    bar = barOf(s);
     out.push(bar);
   }
+}
+
+/** One span as a bar of its own. */
+function barOf(s: SpanRecord): TimelineSpan {
+  return { thread: s.thread, category: s.category, name: s.name, start: s.start, end: s.end, label: s.label, count: 1 };
 }
 
 /** The RSS samples in the window: all of them, or each bucket's lowest and highest when there are more than 2 a bucket. */
